@@ -1,0 +1,48 @@
+"""A scalar autograd engine: Values that record how they were computed and backpropagate.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + 3 * x
+    >>> y.backward()
+    >>> x.grad
+    7.0
+
+The parts: `engine` (Value, its operations and their derivatives), `backprop` (the backward pass,
+`grad`), `check` (`gradcheck`).
+"""
+
+from autograd.backprop import grad, topological_order
+from autograd.check import GradcheckError, gradcheck
+from autograd.engine import (
+    DERIVATIVES,
+    Value,
+    cos,
+    exp,
+    is_grad_enabled,
+    log,
+    no_grad,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
+
+__all__ = [
+    "DERIVATIVES",
+    "GradcheckError",
+    "Value",
+    "cos",
+    "exp",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "log",
+    "no_grad",
+    "relu",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "tanh",
+    "topological_order",
+]

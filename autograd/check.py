@@ -1,0 +1,117 @@
+"""`gradcheck`: compare the backward pass with central finite differences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from autograd.backprop import grad
+from autograd.engine import Operand, Value, _as_float, no_grad
+
+
+class GradcheckError(AssertionError):
+    """Raised by `gradcheck` when an analytic derivative disagrees with its numeric estimate."""
+
+
+def gradcheck(
+    fn: Callable[..., Value],
+    inputs: Sequence[Operand],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    order: int = 1,
+) -> bool:
+    """Check the derivatives of ``fn(*inputs)`` against central finite differences.
+
+    ``order=1`` compares every first derivative with ``(f(x + eps) - f(x - eps)) / (2 eps)``;
+    ``order=2`` also compares every second derivative d2f/dxi dxj with central differences of the
+    first derivatives. A pair agrees when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+    Returns True, or raises `GradcheckError` with a table of every compared value.
+
+    >>> gradcheck(lambda x, y: (x * y).sin(), [0.5, -1.5], order=2)
+    True
+    """
+    if order not in (1, 2):
+        raise ValueError(f"gradcheck order must be 1 or 2, not {order!r}")
+    if not eps > 0:
+        raise ValueError(f"gradcheck eps must be positive, not {eps!r}")
+    if isinstance(inputs, Value) or not isinstance(inputs, Sequence) or not inputs:
+        raise TypeError("gradcheck inputs must be a non-empty list or tuple of numbers or Values")
+    point = [x.data if isinstance(x, Value) else _as_float(x, "a gradcheck input") for x in inputs]
+    names = [
+        x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)
+    ]
+
+    def evaluate(at: list[float]) -> float:
+        with no_grad():
+            result = fn(*[Value(v) for v in at])
+        if not isinstance(result, Value):
+            raise TypeError(f"gradcheck: fn must return a Value, not {type(result).__name__}")
+        return result.data
+
+    def first_derivatives(at: list[float], create_graph: bool = False):
+        leaves = [Value(v, label=name) for v, name in zip(at, names)]
+        result = fn(*leaves)
+        if not isinstance(result, Value):
+            raise TypeError(f"gradcheck: fn must return a Value, not {type(result).__name__}")
+        return leaves, grad(result, leaves, create_graph=create_graph)
+
+    rows = []
+    _, analytic = first_derivatives(point)
+    for i, name in enumerate(names):
+        numeric = _central_difference(lambda at: evaluate(at), point, i, eps)
+        rows.append((f"d/d{name}", analytic[i], numeric))
+
+    if order == 2:
+        leaves, firsts = first_derivatives(point, create_graph=True)
+        for i, first in enumerate(firsts):
+            seconds = grad(first, leaves)
+            for j, name_j in enumerate(names):
+                numeric = _central_difference(
+                    lambda at: _float(first_derivatives(at)[1][i]), point, j, eps
+                )
+                rows.append((f"d2/d{names[i]} d{name_j}", seconds[j], numeric))
+
+    failures = [row for row in rows if not _close(row[1], row[2], atol, rtol)]
+    if failures:
+        raise GradcheckError(_table(rows, failures, atol, rtol))
+    return True
+
+
+def _float(x: float | Value) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _central_difference(f: Callable[[list[float]], float], point, index: int, eps: float):
+    above = list(point)
+    below = list(point)
+    above[index] += eps
+    below[index] -= eps
+    return (f(above) - f(below)) / (2 * eps)
+
+
+def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
+    return abs(analytic - numeric) <= atol + rtol * abs(numeric)
+
+
+def _table(rows, failures, atol: float, rtol: float) -> str:
+    header = ("derivative", "analytic", "numeric", "difference", "")
+    lines = [header] + [
+        (
+            name,
+            f"{analytic:.10g}",
+            f"{numeric:.10g}",
+            f"{abs(analytic - numeric):.3g}",
+            "<-- differs" if (name, analytic, numeric) in failures else "",
+        )
+        for name, analytic, numeric in rows
+    ]
+    widths = [max(len(line[k]) for line in lines) for k in range(4)]
+    text = [
+        f"gradcheck failed: {len(failures)} of {len(rows)} derivatives differ from central "
+        f"finite differences beyond atol={atol:g} + rtol={rtol:g} * |numeric|"
+    ]
+    for line in lines:
+        cells = [line[k].ljust(widths[k]) for k in range(4)] + [line[4]]
+        text.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(text)

@@ -1,0 +1,418 @@
+"""The tracer: `Value`, its operations, and each operation's local derivatives.
+
+Every operation is written once, in two parts that stand side by side:
+
+* the forward rule, a method of `Value` that computes the result on plain floats and records the
+  operation's name and its inputs (its parents, in argument order);
+* its local derivatives, one function per input, ``d(g, out, *inputs) -> g * d out / d input``,
+  registered with `derivative` right under the method.
+
+The derivative functions use only arithmetic and the functions of this module (`exp`, `log`, `cos`,
+...), which work the same on floats and on Values. The backward pass calls them with floats for an
+ordinary backward, and with Values when a graph of the gradient is wanted (``create_graph=True``), so
+the same line serves first, second and third derivatives.
+
+Plain numbers mixed into an expression (``3 * x``, ``x ** 2``) are constants: they are kept as floats
+among the parents, take part in the arithmetic, and receive no gradient.
+
+Numerical policy: results follow Python's float and `math` rules. An argument outside an operation's
+domain raises `ValueError` (log of a number <= 0, sqrt of a negative, a negative base to a non-integer
+power), division by zero raises `ZeroDivisionError`, and a result too large for a float raises
+`OverflowError`; each message names the operation and the value. `sigmoid` and `tanh` saturate to
+exactly 0.0 or 1.0 (-1.0) and never overflow or warn.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ContextDecorator
+from numbers import Integral, Real
+from typing import Union
+
+import numpy as np
+
+Number = Union[int, float, np.integer, np.floating]
+Operand = Union["Value", Number]
+# One partial derivative: (upstream gradient, the op's output, the op's inputs...) -> gradient
+# for one input. Arguments are all floats or a mix of Values and floats.
+Partial = Callable[..., object]
+
+DERIVATIVES: dict[str, tuple[Partial, ...]] = {}
+
+
+def derivative(op: str, *partials: Partial) -> None:
+    """Register the local derivatives of `op`, one function per input, in argument order."""
+    DERIVATIVES[op] = partials
+
+
+class _GradMode(threading.local):
+    # A class attribute is the default each new thread sees; no_grad sets the instance attribute.
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+class no_grad(ContextDecorator):
+    """Record no graph inside this block: results become leaves without parents.
+
+    Works as ``with no_grad():`` and as a decorator ``@no_grad()``; the setting is per thread, and
+    blocks nest. Use it for inference and for parameter updates, where a graph is only a cost.
+    """
+
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> no_grad:
+        self._saved.append(_grad_mode.enabled)
+        _grad_mode.enabled = False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _grad_mode.enabled = self._saved.pop()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph (outside every `no_grad` block of this thread)."""
+    return _grad_mode.enabled
+
+
+def _as_float(data: object, what: str = "Value") -> float:
+    """Accept a real Python or numpy scalar; refuse everything else by naming its type."""
+    if isinstance(data, float):
+        return float(data)  # also turns a numpy float64 into a plain float
+    if isinstance(data, (Integral, Real, np.integer, np.floating)) and not isinstance(
+        data, (bool, np.bool_)
+    ):
+        return float(data)
+    raise TypeError(
+        f"{what} takes an int, a float or a numpy real scalar, not {type(data).__name__}: {data!r}"
+    )
+
+
+class Value:
+    """A scalar that remembers how it was computed, so that it can backpropagate.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = (x * x + 3 * x).tanh()
+    >>> y.backward()
+    >>> round(x.grad, 6)  # (2x + 3) * (1 - tanh(10)**2)
+    2.9e-08
+
+    Attributes: `data` (the float), `grad` (0.0 until a backward pass reaches this Value), `label`
+    (a name for drawings and messages), `op` (the operation that made it, "" for a leaf) and
+    `parents` (its inputs in argument order: Values, or floats for constants).
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_parents")
+
+    # numpy defers to our reflected operators (np.float64(2) * x is a Value, not an array).
+    __array_ufunc__ = None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad: float | Value = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, not {type(label).__name__}")
+        self.label = label
+        self._op = ""
+        self._parents: tuple[Value | float, ...] = ()
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that produced this Value; "" for a leaf."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Value | float, ...]:
+        """The operation's inputs in argument order; plain floats are constants."""
+        return self._parents
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value that no recorded operation produced (inputs, parameters)."""
+        return not self._parents
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        op = f", op={self._op!r}" if self._op else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The plain float, as PyTorch's ``tensor.item()``."""
+        return self.data
+
+    # ------------------------------------------------------------------ recording
+    @staticmethod
+    def _record(data: float, op: str, parents: tuple[Value | float, ...]) -> Value:
+        out = Value(data)
+        if _grad_mode.enabled:
+            out._op = op
+            out._parents = parents
+        return out
+
+    def detach(self) -> Value:
+        """A new leaf with the same data: gradients do not flow through it."""
+        return Value(self.data)
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        return Value._record(self.data + other_data, "+", (self, _keep(other, other_data)))
+
+    def __radd__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        return Value._record(other_data + self.data, "+", (other_data, self))
+
+    derivative("+", lambda g, out, a, b: g, lambda g, out, a, b: g)
+
+    def __sub__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        return Value._record(self.data - other_data, "-", (self, _keep(other, other_data)))
+
+    def __rsub__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        return Value._record(other_data - self.data, "-", (other_data, self))
+
+    derivative("-", lambda g, out, a, b: g, lambda g, out, a, b: -g)
+
+    def __mul__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        return Value._record(self.data * other_data, "*", (self, _keep(other, other_data)))
+
+    def __rmul__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        return Value._record(other_data * self.data, "*", (other_data, self))
+
+    derivative("*", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
+
+    def __truediv__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        data = _divide(self.data, other_data)
+        return Value._record(data, "/", (self, _keep(other, other_data)))
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        return Value._record(_divide(other_data, self.data), "/", (other_data, self))
+
+    derivative("/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
+
+    def __pow__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        data = _power(self.data, other_data)
+        return Value._record(data, "**", (self, _keep(other, other_data)))
+
+    def __rpow__(self, other: Operand) -> Value:
+        other_data = _operand(other)
+        if other_data is None:
+            return NotImplemented
+        return Value._record(_power(other_data, self.data), "**", (other_data, self))
+
+    # d(a**b)/db = a**b * log(a) is only evaluated when b is a Value, so x ** 2 works for x < 0.
+    derivative(
+        "**",
+        lambda g, out, a, b: g * b * a ** (b - 1),
+        lambda g, out, a, b: g * out * log(a),
+    )
+
+    def __neg__(self) -> Value:
+        return Value._record(-self.data, "neg", (self,))
+
+    derivative("neg", lambda g, out, a: -g)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return Value._record(abs(self.data), "abs", (self,))
+
+    # The kink at 0 gets derivative 0, as in PyTorch.
+    derivative("abs", lambda g, out, a: g * _sign(a))
+
+    # ------------------------------------------------------------------ functions
+    def exp(self) -> Value:
+        """e ** self; raises OverflowError past about 709.78."""
+        return Value._record(_exp(self.data), "exp", (self,))
+
+    derivative("exp", lambda g, out, a: g * out)
+
+    def log(self) -> Value:
+        """Natural logarithm; raises ValueError for self <= 0."""
+        return Value._record(_log(self.data), "log", (self,))
+
+    derivative("log", lambda g, out, a: g / a)
+
+    def sqrt(self) -> Value:
+        """Square root; raises ValueError for self < 0."""
+        return Value._record(_sqrt(self.data), "sqrt", (self,))
+
+    derivative("sqrt", lambda g, out, a: g / (2 * out))
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent; saturates to exactly +-1.0 without overflow."""
+        return Value._record(math.tanh(self.data), "tanh", (self,))
+
+    derivative("tanh", lambda g, out, a: g * (1 - out * out))
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e**-self), the article's activation; saturates to exactly 0.0 or 1.0."""
+        return Value._record(_sigmoid(self.data), "sigmoid", (self,))
+
+    derivative("sigmoid", lambda g, out, a: g * out * (1 - out))
+
+    def relu(self) -> Value:
+        """max(0, self); the derivative at 0 is 0, as in PyTorch."""
+        return Value._record(self.data if self.data > 0.0 else 0.0, "relu", (self,))
+
+    derivative("relu", lambda g, out, a: g * _step(a))
+
+    def sin(self) -> Value:
+        return Value._record(math.sin(self.data), "sin", (self,))
+
+    derivative("sin", lambda g, out, a: g * cos(a))
+
+    def cos(self) -> Value:
+        return Value._record(math.cos(self.data), "cos", (self,))
+
+    derivative("cos", lambda g, out, a: -g * sin(a))
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, gradient: Operand = 1.0, *, create_graph: bool = False) -> None:
+        """Backpropagate from this Value into every Value it was computed from.
+
+        Leaves (Values you created) accumulate, as in PyTorch: two backward calls without zeroing
+        give twice the gradient. Every intermediate Value's `grad` is set (not accumulated) to the
+        derivative of this output with respect to it, from the latest backward that reached it.
+        With ``create_graph=True`` the gradients are Values that can be differentiated again.
+        """
+        from autograd.backprop import backward
+
+        backward(self, gradient, create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Set this Value's gradient back to 0.0."""
+        self.grad = 0.0
+
+
+def _operand(other: object) -> float | None:
+    """The float behind the other operand of a binary operation, or None when it is unsupported."""
+    if isinstance(other, Value):
+        return other.data
+    if type(other) is float:
+        return other
+    try:
+        return _as_float(other, "an operation with a Value")
+    except TypeError:
+        return None
+
+
+def _keep(other: Operand, other_data: float) -> Value | float:
+    """The parent to record: the Value itself, or a constant as a plain float."""
+    return other if isinstance(other, Value) else other_data
+
+
+# ---------------------------------------------------------------------- float rules with checks
+def _divide(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+    return a / b
+
+
+def _power(a: float, b: float) -> float:
+    if a < 0.0 and not b.is_integer():
+        raise ValueError(f"power: negative base {a!r} to the non-integer exponent {b!r}")
+    if a == 0.0 and b < 0.0:
+        raise ZeroDivisionError(f"power: 0.0 to the negative exponent {b!r}")
+    try:
+        return a**b
+    except OverflowError:
+        raise OverflowError(f"power: {a!r} ** {b!r} is too large for a float") from None
+
+
+def _exp(a: float) -> float:
+    try:
+        return math.exp(a)
+    except OverflowError:
+        raise OverflowError(f"exp of {a!r} is too large for a float") from None
+
+
+def _log(a: float) -> float:
+    if a <= 0.0:
+        raise ValueError(f"log of {a!r}: the argument must be positive")
+    return math.log(a)
+
+
+def _sqrt(a: float) -> float:
+    if a < 0.0:
+        raise ValueError(f"sqrt of {a!r}: the argument must not be negative")
+    return math.sqrt(a)
+
+
+def _sigmoid(a: float) -> float:
+    # The article's formula, 1 / (1 + e**-a), except where e**-a would overflow; there the true
+    # value equals e**a to far below a float's precision.
+    if a < -700.0:
+        return math.exp(a)
+    return 1.0 / (1.0 + math.exp(-a))
+
+
+def _data(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _step(x: Value | float) -> float:
+    return 1.0 if _data(x) > 0.0 else 0.0
+
+
+def _sign(x: Value | float) -> float:
+    value = _data(x)
+    return 1.0 if value > 0.0 else -1.0 if value < 0.0 else 0.0
+
+
+# ---------------------------------------------------------------------- functions on both kinds
+def _on_both(method: Callable[[Value], Value], on_float: Callable[[float], float]):
+    def function(x: Operand) -> Value | float:
+        if isinstance(x, Value):
+            return method(x)
+        return on_float(_as_float(x, method.__name__))
+
+    function.__name__ = method.__name__
+    function.__doc__ = (
+        f"{method.__name__} of a Value (recorded) or of a plain number (a float, same checks)."
+    )
+    return function
+
+
+exp = _on_both(Value.exp, _exp)
+log = _on_both(Value.log, _log)
+sqrt = _on_both(Value.sqrt, _sqrt)
+tanh = _on_both(Value.tanh, math.tanh)
+sigmoid = _on_both(Value.sigmoid, _sigmoid)
+relu = _on_both(Value.relu, lambda a: a if a > 0.0 else 0.0)
+sin = _on_both(Value.sin, math.sin)
+cos = _on_both(Value.cos, math.cos)
+
+

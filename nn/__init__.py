@@ -1,0 +1,1 @@
+"""Neurons, layers, MLPs, losses and optimisers built on `autograd.Value`."""
