@@ -316,6 +316,12 @@ class Value:
         """Set this Value's gradient back to 0.0."""
         self.grad = 0.0
 
+    def _repr_svg_(self) -> str:
+        """Jupyter draws a Value as its computation graph (see `autograd.draw`)."""
+        from autograd.draw import to_svg
+
+        return to_svg(self)
+
 
 def _operand(other: object) -> float | None:
     """The float behind the other operand of a binary operation, or None when it is unsupported."""
