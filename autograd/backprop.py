@@ -1,9 +1,9 @@
 """The backward pass: reverse mode over the recorded graph, without recursion.
 
-The order is Kahn's: count how many users each Value has, then walk from the output and hand a
-Value its turn only once all its users have passed their gradient down. Depth is limited by memory,
-not by Python's recursion limit, and a Value used several times (``b = a + a``) or reached along
-several paths (a diamond) gets the sum of all contributions before it passes anything on.
+The order comes from a depth-first search that keeps its own stack, so depth is limited by memory,
+not by Python's recursion limit. Walking that order backwards visits every Value after all of its
+users, so a Value used several times (``b = a + a``) or reached along several paths (a diamond) has
+the sum of all contributions before it passes anything on.
 """
 
 from __future__ import annotations
@@ -13,59 +13,52 @@ from collections.abc import Sequence
 from autograd.engine import DERIVATIVES, Operand, Value, _as_float
 
 
-def _count_users(root: Value) -> dict[Value, int]:
-    """For every Value that `root` depends on, how many recorded edges lead from it to a user."""
-    users = {root: 0}
-    stack = [root]
-    while stack:
-        for parent in stack.pop()._parents:
-            if parent.__class__ is float:  # a constant
-                continue
-            if parent in users:
-                users[parent] += 1
-            else:
-                users[parent] = 1
-                stack.append(parent)
-    return users
-
-
 def topological_order(root: Value) -> list[Value]:
     """Every Value `root` depends on, itself included, each once, inputs before their users."""
-    users = _count_users(root)
     order = []
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
+    expanded = set()  # parents already pushed
+    placed = set()  # already in `order`
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in expanded:
+            # Second visit: all of its parents are placed. (A copy pushed by another user
+            # before the first visit finds it placed already.)
+            if node not in placed:
+                placed.add(node)
+                order.append(node)
+            continue
+        expanded.add(node)
+        stack.append(node)
         for parent in node._parents:
-            if parent.__class__ is float:
-                continue
-            users[parent] -= 1
-            if users[parent] == 0:
-                ready.append(parent)
-    order.reverse()
+            if parent.__class__ is not float and parent not in expanded:  # floats are constants
+                stack.append(parent)
     return order
 
 
 def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Value, object]:
     """d root / d v for every Value v that root depends on (root included)."""
-    users = _count_users(root)
     grads: dict[Value, object] = {root: seed}
-    ready = [root]
-    while ready:
-        node = ready.pop()
+    for node in reversed(topological_order(root)):
         parents = node._parents
         if not parents:
             continue
         g = grads[node]
-        partials = DERIVATIVES[node._op]
         if create_graph:
             out, args = node, parents
         else:
             out = node.data
-            args = [p if p.__class__ is float else p.data for p in parents]
-        for partial, parent in zip(partials, parents):
-            if parent.__class__ is float:
+            # Unary operations always have a Value; binary ones may have a constant float.
+            if len(parents) == 1:
+                args = (parents[0].data,)
+            else:
+                a, b = parents
+                args = (
+                    a if a.__class__ is float else a.data,
+                    b if b.__class__ is float else b.data,
+                )
+        for partial, parent in zip(DERIVATIVES[node._op], parents):
+            if parent.__class__ is float:  # a constant
                 continue
             try:
                 contribution = partial(g, out, *args)
@@ -73,13 +66,8 @@ def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Val
                 raise type(error)(
                     f"backward through {node._op!r} at inputs {_show(parents)}: {error}"
                 ) from error
-            if parent in grads:
-                grads[parent] = grads[parent] + contribution
-            else:
-                grads[parent] = contribution
-            users[parent] -= 1
-            if users[parent] == 0:
-                ready.append(parent)
+            earlier = grads.get(parent)
+            grads[parent] = contribution if earlier is None else earlier + contribution
     return grads
 
 
@@ -100,7 +88,7 @@ def _as_value(gradient: object) -> Value:
 
 
 def backward(root: Value, gradient: Operand = 1.0, *, create_graph: bool = False) -> None:
-    """Implementation of `Value.backward`: leaves accumulate, intermediate Values are overwritten."""
+    """`Value.backward`: leaves accumulate, intermediate Values are overwritten."""
     if not isinstance(root, Value):
         raise TypeError(f"backward needs a Value, not {type(root).__name__}")
     grads = _gradients(root, _seed(gradient, create_graph), create_graph)

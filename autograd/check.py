@@ -38,9 +38,7 @@ def gradcheck(
     if isinstance(inputs, Value) or not isinstance(inputs, Sequence) or not inputs:
         raise TypeError("gradcheck inputs must be a non-empty list or tuple of numbers or Values")
     point = [x.data if isinstance(x, Value) else _as_float(x, "a gradcheck input") for x in inputs]
-    names = [
-        x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)
-    ]
+    names = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
 
     def evaluate(at: list[float]) -> float:
         with no_grad():
@@ -68,7 +66,7 @@ def gradcheck(
             seconds = grad(first, leaves)
             for j, name_j in enumerate(names):
                 numeric = _central_difference(
-                    lambda at: _float(first_derivatives(at)[1][i]), point, j, eps
+                    lambda at, i=i: _float(first_derivatives(at)[1][i]), point, j, eps
                 )
                 rows.append((f"d2/d{names[i]} d{name_j}", seconds[j], numeric))
 
