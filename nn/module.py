@@ -1,0 +1,488 @@
+"""`Module` and the three modules built from it: `Neuron`, `Layer` and `MLP`.
+
+A neuron multiplies each input by a weight, adds the weighted inputs and a bias, and passes the sum
+through an activation (the article's sigmoid by default). A layer is a list of neurons that see the
+same inputs; an MLP is a list of layers, each fed by the previous one.
+
+Parameter names follow the position of each parameter, are stable, and are also set as the `label`
+of each parameter Value (so drawings and error messages show them):
+
+* a `Neuron`'s weights are ``w0, w1, ...`` and its bias is ``b``;
+* a `Layer` prefixes the names of neuron ``i`` with ``N{i}.`` (``N1.w0``);
+* an `MLP` prefixes the names of layer ``i`` with ``L{i}.`` (``L0.N1.w0``).
+
+`parameters()` lists them layer by layer, neuron by neuron, each neuron's weights then its bias. For
+the article's 2-2-1 network that is its w1, w2, b1, w3, w4, b2, w5, w6, b3.
+
+A module with one output returns a single `Value`; with several it returns a list of Values. In the
+same spirit a module with one input accepts a lone number or Value as well as a one-element list.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+
+from autograd import Value
+
+Seed = int | np.random.Generator | None
+Input = Sequence[Value | float] | np.ndarray | Value | float
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "linear": None,
+}
+INITS = ("normal", "lecun")
+
+FILE_FORMAT = "backproplab.nn"
+FILE_VERSION = 1
+
+
+class LoadError(ValueError):
+    """A state dict or model file does not fit the model; the model was left untouched."""
+
+
+class Module:
+    """Base class of everything that holds parameters, like PyTorch's ``nn.Module``.
+
+    A subclass defines ``__call__`` and `named_parameters`; the rest (`parameters`, `zero_grad`,
+    `state_dict`, `load_state_dict`, `save`, `load`) comes from here.
+    """
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, Value)`` pairs of every parameter, in the documented stable order."""
+        raise NotImplementedError(f"{type(self).__name__} must define named_parameters()")
+
+    def parameters(self) -> list[Value]:
+        """Every parameter Value, in the same order as `named_parameters`."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set the gradient of every parameter back to 0.0 (leaves accumulate otherwise)."""
+        for parameter in self.parameters():
+            parameter.grad = 0.0
+
+    def _label_parameters(self) -> None:
+        """Make each parameter's label its name, so a drawing shows where it sits."""
+        for name, parameter in self.named_parameters():
+            parameter.label = name
+
+    def _config(self) -> dict[str, object]:
+        """The constructor arguments that fix the structure; a saved file must match them."""
+        return {"type": type(self).__name__}
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, float]:
+        """``{name: value}`` of every parameter, in order; plain floats, ready for JSON."""
+        return {name: parameter.data for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None:
+        """Set every parameter from ``{name: value}``, as made by `state_dict`.
+
+        The names must be exactly this model's, and every value a finite int or float. Anything
+        else raises `LoadError` naming the problem, and then no parameter has changed.
+        """
+        values = _checked_state(state, self.named_parameters())
+        for (_, parameter), value in zip(self.named_parameters(), values, strict=True):
+            parameter.data = value
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the structure and parameters to `path` as JSON (never pickle).
+
+        The file is written next to `path` under a temporary name and then renamed over it, so
+        `path` holds either its old content or the complete new file, never a half-written one.
+        """
+        for name, parameter in self.named_parameters():
+            if not math.isfinite(parameter.data):
+                raise ValueError(f"cannot save: parameter {name} is {parameter.data!r}")
+        document = {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "module": self._config(),
+            "parameters": self.state_dict(),
+        }
+        _write_atomically(Path(path), json.dumps(document, indent=2, allow_nan=False) + "\n")
+
+    def load(self, path: str | os.PathLike[str]) -> Module:
+        """Read parameters saved by `save` into this model and return it.
+
+        The file must describe a module of the same structure (type, sizes, activations). A file
+        that is not valid UTF-8 JSON of that shape, or whose parameters are missing, extra, not
+        numbers or not finite, raises `LoadError`, and then the model is untouched. A missing
+        file raises `FileNotFoundError`, as `open` does.
+        """
+        path = Path(path)
+        document = _read_json(path)
+        if not isinstance(document, dict):
+            raise LoadError(f"{path}: expected a JSON object, found {type(document).__name__}")
+        expected_keys = {"format", "version", "module", "parameters"}
+        if set(document) != expected_keys:
+            raise LoadError(
+                f"{path}: expected the keys {sorted(expected_keys)}, found {sorted(document)}"
+            )
+        if document["format"] != FILE_FORMAT:
+            raise LoadError(f"{path}: not a {FILE_FORMAT} file (format {document['format']!r})")
+        version = document["version"]
+        if type(version) is not int or version != FILE_VERSION:
+            raise LoadError(f"{path}: unsupported version {version!r}; this is {FILE_VERSION}")
+        # Compared as JSON text so that 2.0 or true do not pass for the size 2 or 1.
+        if _canonical(document["module"]) != _canonical(self._config()):
+            raise LoadError(
+                f"{path}: the file holds {_describe(document['module'])}, "
+                f"but this model is {_describe(self._config())}"
+            )
+        try:
+            self.load_state_dict(document["parameters"])
+        except LoadError as error:
+            raise LoadError(f"{path}: {error}") from None
+        return self
+
+
+class Neuron(Module):
+    """``activation(w0 * x0 + w1 * x1 + ... + b)``: the article's building block.
+
+    >>> Neuron(2, weights=[0, 1], bias=4)([2, 3]).data  # the article's first example
+    0.9990889488055994
+
+    `weights` (length `nin`) and `bias` set the parameters; whichever is left out is drawn at
+    random from `seed` (an int, a numpy Generator, or None for fresh entropy), weights first.
+    ``init="normal"`` draws every weight and the bias from N(0, 1), as the article does;
+    ``init="lecun"`` draws weights from N(0, 1/nin) and sets the bias to 0, which keeps wide
+    layers out of saturation. Activations: "sigmoid" (default), "tanh", "relu", "linear".
+
+    Attributes: `w` (list of weight Values), `b` (bias Value), `nin`, `activation`.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "sigmoid",
+        weights: Sequence[float] | np.ndarray | None = None,
+        bias: float | None = None,
+        *,
+        seed: Seed = None,
+        init: str = "normal",
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.activation = _check_activation(activation)
+        self._activate = ACTIVATIONS[activation]
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, not {init!r}")
+        rng = None if weights is not None and bias is not None else as_generator(seed)
+        if weights is None:
+            scale = 1.0 if init == "normal" else 1.0 / math.sqrt(self.nin)
+            weights = (scale * rng.standard_normal(self.nin)).tolist()
+        else:
+            weights = _check_numbers(weights, "weights")
+            if len(weights) != self.nin:
+                raise ValueError(f"Neuron({nin}) needs {nin} weights, got {len(weights)}")
+        if bias is None:
+            bias = float(rng.standard_normal()) if init == "normal" else 0.0
+        else:
+            bias = _check_numbers([bias], "bias")[0]
+        self.w = [Value(weight) for weight in weights]
+        self.b = Value(bias)
+        self._label_parameters()
+
+    def __call__(self, x: Input) -> Value:
+        """The neuron's output for one input vector of length `nin`."""
+        return self._forward(as_inputs(x, self.nin, "Neuron"))
+
+    def _forward(self, xs: list[Value | float]) -> Value:
+        # Summed left to right, bias last, as the article writes w1 * x1 + w2 * x2 + b.
+        w = self.w
+        total = w[0] * xs[0]
+        for i in range(1, self.nin):
+            total = total + w[i] * xs[i]
+        total = total + self.b
+        return total if self._activate is None else self._activate(total)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``w0, w1, ..., b``."""
+        return [*((f"w{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+
+    def _config(self) -> dict[str, object]:
+        return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Neuron(nin={self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """`nout` neurons, each seeing the same `nin` inputs.
+
+    Returns a single Value when ``nout == 1`` and a list of `nout` Values otherwise. Random
+    parameters come from one generator made from `seed`, neuron after neuron.
+    Attributes: `neurons`, `nin`, `nout`, `activation`.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "sigmoid",
+        *,
+        seed: Seed = None,
+        init: str = "normal",
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.nout = _check_size(nout, "nout")
+        self.activation = _check_activation(activation)
+        rng = as_generator(seed)
+        self.neurons = [Neuron(nin, activation, seed=rng, init=init) for _ in range(nout)]
+        self._label_parameters()
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        """The layer's outputs: a Value for one neuron, a list of Values for several."""
+        outputs = self._forward(as_inputs(x, self.nin, "Layer"))
+        return outputs[0] if self.nout == 1 else outputs
+
+    def _forward(self, xs: list[Value | float]) -> list[Value]:
+        return [neuron._forward(xs) for neuron in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``N{i}.<neuron name>`` for neuron i: ``N0.w0, N0.w1, N0.b, N1.w0, ...``."""
+        return [
+            (f"N{i}.{name}", parameter)
+            for i, neuron in enumerate(self.neurons)
+            for name, parameter in neuron.named_parameters()
+        ]
+
+    def _config(self) -> dict[str, object]:
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes `nouts`, the first fed `nin` inputs.
+
+    >>> model = MLP(2, [2, 1], seed=0)  # the article's network: 2 inputs, h1 and h2, then o1
+    >>> [name for name, _ in model.named_parameters()][:3]
+    ['L0.N0.w0', 'L0.N0.w1', 'L0.N0.b']
+
+    Hidden layers use `activation`; the last layer uses `output_activation`, which defaults to
+    `activation` (the article's network is sigmoid throughout). Returns a single Value when the
+    last layer has one neuron, a list of Values otherwise. Attributes: `layers`, `nin`, `nouts`.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        *,
+        seed: Seed = None,
+        init: str = "normal",
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise TypeError(f"nouts must be a non-empty list of layer sizes, not {nouts!r}")
+        self.nouts = [_check_size(nout, "each layer size in nouts") for nout in nouts]
+        self.activation = _check_activation(activation)
+        if output_activation is None:
+            output_activation = activation
+        self.output_activation = _check_activation(output_activation)
+        rng = as_generator(seed)
+        sizes = [self.nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                output_activation if i == last else activation,
+                seed=rng,
+                init=init,
+            )
+            for i in range(len(self.nouts))
+        ]
+        self._label_parameters()
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        """The network's outputs: a Value for one output neuron, a list of Values for several."""
+        xs = as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            xs = layer._forward(xs)
+        return xs[0] if len(xs) == 1 else xs
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``L{i}.<layer name>`` for layer i: ``L0.N0.w0, ..., L1.N0.b``."""
+        return [
+            (f"L{i}.{name}", parameter)
+            for i, layer in enumerate(self.layers)
+            for name, parameter in layer.named_parameters()
+        ]
+
+    def _config(self) -> dict[str, object]:
+        return {
+            "type": "MLP",
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP(nin={self.nin}, nouts={self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r})"
+        )
+
+
+# ---------------------------------------------------------------------- argument checks
+def as_generator(seed: Seed) -> np.random.Generator:
+    """A numpy Generator from an int seed, a Generator (used as is) or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, Integral) and not isinstance(seed, (bool, np.bool_))):
+        return np.random.default_rng(seed)
+    raise TypeError(f"seed must be an int, a numpy Generator or None, not {type(seed).__name__}")
+
+
+def as_inputs(x: Input, nin: int, who: str) -> list[Value | float]:
+    """Check one input vector for a module with `nin` inputs; return it as a list.
+
+    Numbers become floats and Values stay Values. A lone number or Value is accepted when
+    ``nin == 1``. A wrong length raises ValueError naming the expected and the received length.
+    """
+    if isinstance(x, np.ndarray):
+        if x.ndim > 1:
+            raise ValueError(
+                f"{who} expects one input vector (1-D), not an array of shape {x.shape}"
+            )
+        x = x.tolist() if x.ndim == 1 else [x.item()]
+    elif isinstance(x, (Value, Real, np.number)) and not isinstance(x, (bool, np.bool_)):
+        x = [x]
+    elif not isinstance(x, (list, tuple)):
+        raise TypeError(
+            f"{who} expects a list, tuple or numpy array of {nin} numbers or Values, "
+            f"not {type(x).__name__}"
+        )
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    xs = list(x)
+    for i, item in enumerate(xs):
+        if type(item) is float or isinstance(item, Value):
+            continue
+        if isinstance(item, (Real, np.number)) and not isinstance(item, (bool, np.bool_)):
+            xs[i] = float(item)
+        else:
+            raise TypeError(
+                f"{who} input {i} must be a number or a Value, not {type(item).__name__}"
+            )
+    return xs
+
+
+def _check_size(n: object, what: str) -> int:
+    if not isinstance(n, Integral) or isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"{what} must be at least 1, not {n}")
+    return int(n)
+
+
+def _check_activation(name: object) -> str:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {name!r}")
+    return name
+
+
+def _check_numbers(values: Sequence[object] | np.ndarray, what: str) -> list[float]:
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    numbers = []
+    for item in values:
+        if not isinstance(item, (Real, np.number)) or isinstance(item, (bool, np.bool_)):
+            raise TypeError(f"{what} must be numbers, not {type(item).__name__}: {item!r}")
+        numbers.append(float(item))
+    return numbers
+
+
+# ---------------------------------------------------------------------- files
+def _checked_state(state: object, named_parameters: list[tuple[str, Value]]) -> list[float]:
+    """The values of `state` in parameter order, or LoadError naming what does not fit."""
+    if not isinstance(state, Mapping):
+        raise LoadError(
+            f"parameters must be a mapping of names to numbers, not {type(state).__name__}"
+        )
+    names = [name for name, _ in named_parameters]
+    missing = [name for name in names if name not in state]
+    known = set(names)
+    unexpected = [key for key in state if key not in known]
+    if missing or unexpected:
+        raise LoadError(f"parameter names do not match: missing {missing}, unexpected {unexpected}")
+    values = []
+    for name in names:
+        value = state[name]
+        if not isinstance(value, (Real, np.number)) or isinstance(value, (bool, np.bool_)):
+            raise LoadError(f"parameter {name} must be a number, not {type(value).__name__}")
+        try:
+            value = float(value)
+        except OverflowError:
+            raise LoadError(f"parameter {name} is too large for a float: {value!r}") from None
+        if not math.isfinite(value):
+            raise LoadError(f"parameter {name} must be finite, not {value!r}")
+        values.append(value)
+    return values
+
+
+def _read_json(path: Path) -> object:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LoadError(f"{path}: not UTF-8 text ({error})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except json.JSONDecodeError as error:
+        raise LoadError(f"{path}: not valid JSON ({error})") from None
+    except LoadError as error:
+        raise LoadError(f"{path}: {error}") from None
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise LoadError(f"the key {key!r} appears twice")
+        result[key] = value
+    return result
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # The temporary file sits in the same folder, so the final rename cannot cross file systems.
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes the file private; a model file is not secret
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _canonical(config: object) -> str:
+    return json.dumps(config, sort_keys=True)
+
+
+def _describe(config: object) -> str:
+    if not isinstance(config, dict) or "type" not in config:
+        return repr(config)
+    arguments = ", ".join(f"{key}={value!r}" for key, value in config.items() if key != "type")
+    return f"{config['type']}({arguments})"

@@ -1,0 +1,206 @@
+"""`fit`: the article's training loop for any model, loss and optimiser.
+
+The loop is built from two steps that can be swapped out independently:
+
+* `batch_loss(model, loss, xs, ts)`: the forward pass of a batch, one Value;
+* `train_step(model, loss, optimizer, xs, ts)`: zero the gradients, backward, step.
+
+`fit` prepares the data once (floats, checked), then calls `train_step` per batch and measures the
+loss over the whole data set at the end of each epoch, which is what the article prints.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from autograd import Value, no_grad
+from nn.losses import mse_loss
+from nn.module import Module, Seed, as_generator
+from nn.optim import SGD, Optimizer
+
+Loss = Callable[[Sequence[float], Sequence[Value]], Value]
+# One sample's input: a float for a one-input model, a list of floats otherwise; same for targets.
+Row = float | list[float]
+
+ARTICLE_LEARNING_RATE = 0.1
+ARTICLE_EPOCHS = 1000
+
+
+def batch_loss(model: Module, loss: Loss, xs: Sequence[Row], ts: Sequence[Row]) -> Value:
+    """The loss of a batch: every sample's outputs and targets laid end to end, then `loss`."""
+    predictions: list[Value] = []
+    targets: list[float] = []
+    for x, t in zip(xs, ts, strict=True):
+        output = model(x)
+        if isinstance(output, Value):
+            predictions.append(output)
+        else:
+            predictions.extend(output)
+        if isinstance(t, float):
+            targets.append(t)
+        else:
+            targets.extend(t)
+    return loss(targets, predictions)
+
+
+def train_step(
+    model: Module, loss: Loss, optimizer: Optimizer, xs: Sequence[Row], ts: Sequence[Row]
+) -> float:
+    """One optimisation step on a batch; returns the batch's loss before the step."""
+    value = batch_loss(model, loss, xs, ts)
+    optimizer.zero_grad()
+    value.backward()
+    optimizer.step()
+    return value.data
+
+
+def evaluate(model: Module, X: object, y: object, loss: Loss = mse_loss) -> float:
+    """The loss over a whole data set, computed without recording a graph."""
+    xs, ts = prepare_data(X, y)
+    with no_grad():
+        return batch_loss(model, loss, xs, ts).data
+
+
+def fit(
+    model: Module,
+    X: object,
+    y: object,
+    *,
+    loss: Loss = mse_loss,
+    optimizer: Optimizer | None = None,
+    epochs: int = ARTICLE_EPOCHS,
+    batch_size: int = 1,
+    shuffle: bool = False,
+    seed: Seed = None,
+    report_every: int | None = None,
+    progress: bool | None = None,
+    callback: Callable[[int, float], None] | None = None,
+) -> list[float]:
+    """Train `model` on ``(X, y)`` and return the loss history, one float per epoch.
+
+    The defaults are the article's: mean squared error, SGD with learning rate 0.1 (used when no
+    `optimizer` is given), 1000 epochs, one sample per step, the samples in their given order.
+
+    * `X`: n samples, each a row of the model's inputs (a 1-D X suits a one-input model);
+      `y`: n targets, each a number (one output) or a row (several outputs).
+    * ``batch_size=k``: one step per k samples, on the mean loss of the batch.
+    * ``shuffle=True``: a new sample order each epoch, drawn from `seed`.
+    * History: after each epoch, the loss over the whole data set (no graph recorded).
+    * ``report_every=10`` prints ``Epoch 0 loss: 0.xxx`` every 10 epochs, as the article does.
+    * `progress`: a one-line progress display on stderr (epoch, loss, time left). None shows it on
+      a terminal once a run has lasted a second; True always; False never.
+    * `callback(epoch, loss)` is called after every epoch.
+    """
+    xs, ts = prepare_data(X, y)
+    if optimizer is None:
+        optimizer = SGD(model.parameters(), lr=ARTICLE_LEARNING_RATE)
+    epochs = _check_count(epochs, "epochs")
+    batch_size = _check_count(batch_size, "batch_size")
+    if report_every is not None:
+        report_every = _check_count(report_every, "report_every")
+    if not callable(loss):
+        raise TypeError(f"loss must be a function like mse_loss, not {type(loss).__name__}")
+
+    rng = as_generator(seed) if shuffle else None
+    order = list(range(len(xs)))
+    display = _Progress(epochs, progress)
+    history = []
+    for epoch in range(epochs):
+        if rng is not None:
+            rng.shuffle(order)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            train_step(model, loss, optimizer, [xs[i] for i in batch], [ts[i] for i in batch])
+        with no_grad():
+            epoch_loss = batch_loss(model, loss, xs, ts).data
+        history.append(epoch_loss)
+        if report_every is not None and epoch % report_every == 0:
+            display.clear()
+            print(f"Epoch {epoch} loss: {epoch_loss:.3f}")
+        display.update(epoch + 1, epoch_loss)
+        if callback is not None:
+            callback(epoch, epoch_loss)
+    display.close()
+    return history
+
+
+def prepare_data(X: object, y: object) -> tuple[list[Row], list[Row]]:
+    """Check a data set and turn it into lists of floats (rows for several columns)."""
+    xs = _as_rows(X, "X")
+    ts = _as_rows(y, "y")
+    if len(xs) != len(ts):
+        raise ValueError(f"X has {len(xs)} samples but y has {len(ts)}")
+    if not xs:
+        raise ValueError("the data set is empty")
+    return xs, ts
+
+
+def _as_rows(data: object, what: str) -> list[Row]:
+    try:
+        array = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"{what} must be numbers in equal-length rows (a list or numpy array): {error}"
+        ) from None
+    if array.ndim not in (1, 2):
+        raise ValueError(f"{what} must be 1-D or 2-D (samples x columns), not shape {array.shape}")
+    bad = np.argwhere(~np.isfinite(array))
+    if bad.size:
+        raise ValueError(f"{what} holds {array[tuple(bad[0])]} at index {tuple(bad[0].tolist())}")
+    return array.tolist()
+
+
+def _check_count(n: object, what: str) -> int:
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"{what} must be at least 1, not {n}")
+    return int(n)
+
+
+class _Progress:
+    """``epoch 120/1000  loss 0.0123  3s, about 22s left`` rewritten in place on stderr."""
+
+    DELAY = 1.0  # seconds before an automatic display appears: short runs stay quiet
+    INTERVAL = 0.25  # seconds between redraws
+
+    def __init__(self, total: int, enabled: bool | None) -> None:
+        self.total = total
+        self.enabled = enabled
+        self.start = time.monotonic()
+        self.last_draw = -1.0
+        self.shown = False
+
+    def update(self, done: int, loss: float) -> None:
+        if self.enabled is False:
+            return
+        now = time.monotonic()
+        elapsed = now - self.start
+        if self.enabled is None and (elapsed < self.DELAY or not sys.stderr.isatty()):
+            return
+        if now - self.last_draw < self.INTERVAL and done < self.total:
+            return
+        self.last_draw = now
+        remaining = elapsed / done * (self.total - done)
+        sys.stderr.write(
+            f"\repoch {done}/{self.total}  loss {loss:.4g}  "
+            f"{elapsed:.0f}s, about {remaining:.0f}s left "
+        )
+        sys.stderr.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        """Blank the line so that a printed report does not land after it."""
+        if self.shown:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+            sys.stderr.flush()
+            self.last_draw = -1.0
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

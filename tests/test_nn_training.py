@@ -1,0 +1,138 @@
+"""fit: the article's loop by default, batches, shuffling, reports, progress, bad input."""
+
+import io
+
+import numpy as np
+import pytest
+
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    ManualNetwork,
+    evaluate,
+    fit,
+    hinge_loss,
+    make_moons,
+    mse_loss,
+    people,
+)
+
+
+def test_default_fit_is_the_article_training():
+    X, y = people()
+    manual = ManualNetwork(seed=11)
+    model = manual.to_mlp()
+    history = fit(model, X, y, epochs=50)
+    assert history == pytest.approx(manual.train(X, y, epochs=50), abs=1e-12)
+
+
+def test_history_is_the_data_set_loss_after_each_epoch():
+    X, y = people()
+    model = MLP(2, [2, 1], seed=0)
+    seen = []
+    history = fit(model, X, y, epochs=3, callback=lambda epoch, loss: seen.append((epoch, loss)))
+    assert history[-1] == evaluate(model, X, y)
+    assert seen == list(enumerate(history))
+
+
+def test_report_every_prints_like_the_article(capsys):
+    X, y = people()
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=25, report_every=10)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[: line.index(" loss")] for line in lines] == ["Epoch 0", "Epoch 10", "Epoch 20"]
+    assert all(
+        line.split(": ")[1].count(".") == 1 and len(line.split(": ")[1]) == 5 for line in lines
+    )
+
+
+def test_silent_by_default(capsys):
+    X, y = people()
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=5)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_progress_goes_to_stderr(monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    X, y = people()
+    fit(MLP(2, [2, 1], seed=0), X, y, epochs=5, progress=True)
+    shown = stream.getvalue()
+    assert "epoch 5/5" in shown and "left" in shown and shown.endswith("\n")
+
+
+def test_batches_take_one_step_per_batch():
+    X, y = people()
+    model = MLP(2, [2, 1], seed=0)
+    steps = []
+    opt = SGD(model.parameters(), lr=0.1)
+    original_step = opt.step
+    opt.step = lambda: (steps.append(1), original_step())
+    fit(model, X, y, optimizer=opt, epochs=2, batch_size=3)
+    assert len(steps) == 4  # 4 samples in batches of 3 and 1, for 2 epochs
+
+
+def test_full_batch_step_is_the_mean_gradient():
+    X, y = people()
+    X = X / 10
+    a, b = MLP(2, [2, 1], seed=0), MLP(2, [2, 1], seed=0)
+    fit(a, X, y, epochs=1, batch_size=4)
+    loss = mse_loss(y, [b(x) for x in X])
+    loss.backward()
+    expected = [p.data - 0.1 * p.grad for p in b.parameters()]
+    assert [p.data for p in a.parameters()] == pytest.approx(expected, rel=1e-14)
+
+
+def test_shuffle_is_reproducible_from_the_seed():
+    X, y = make_moons(20, seed=0)
+    runs = [fit(MLP(2, [3, 1], seed=1), X, y, epochs=3, shuffle=True, seed=s) for s in (5, 5, 6)]
+    assert runs[0] == runs[1] != runs[2]
+
+
+def test_multi_output_targets_are_rows():
+    X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    model = MLP(2, [4, 2], seed=0)
+    history = fit(model, X, Y, optimizer=Adam(model.parameters(), lr=0.05), epochs=100)
+    assert history[-1] < history[0] / 10
+
+
+def test_one_input_models_take_a_one_dimensional_x():
+    X = np.linspace(-1, 1, 8)
+    history = fit(MLP(1, [4, 1], activation="tanh", output_activation="linear", seed=0), X, X**2,
+                  epochs=200)  # fmt: skip
+    assert history[-1] < history[0]
+
+
+def test_two_moons_learn_with_hinge_loss():
+    X, y = make_moons(40, noise=0.05, seed=0)
+    model = MLP(2, [8, 1], activation="tanh", output_activation="linear", seed=0, init="lecun")
+    history = fit(model, X, 2 * y - 1, loss=hinge_loss, optimizer=Adam(model.parameters(), lr=0.05),
+                  epochs=30, batch_size=8, shuffle=True, seed=0)  # fmt: skip
+    accuracy = np.mean([(model(x).data > 0) == (label == 1) for x, label in zip(X, y, strict=True)])
+    assert history[-1] < history[0] / 2
+    assert accuracy >= 0.85
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "words"),
+    [
+        ({"X": [[1, 2]], "y": [1, 0]}, ValueError, "X has 1 samples but y has 2"),
+        ({"X": [], "y": []}, ValueError, "empty"),
+        ({"X": [[1, 2], [3]], "y": [1, 0]}, TypeError, "equal-length rows"),
+        ({"X": [["a", "b"]], "y": [1]}, TypeError, "X must be numbers"),
+        ({"X": [[1, np.nan]], "y": [1]}, ValueError, r"X holds nan at index \(0, 1\)"),
+        ({"X": np.zeros((1, 1, 2)), "y": [1]}, ValueError, "1-D or 2-D"),
+        ({"epochs": 0}, ValueError, "epochs must be at least 1"),
+        ({"epochs": 2.5}, TypeError, "epochs must be an int"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"report_every": 0}, ValueError, "report_every"),
+        ({"loss": "mse"}, TypeError, "loss must be a function"),
+        ({"X": [[1, 2, 3]], "y": [1]}, ValueError, "expects 2 inputs, got 3"),
+    ],
+)
+def test_bad_arguments_raise_clearly(arguments, error, words):
+    X, y = people()
+    arguments = {"X": X, "y": y, **arguments}
+    with pytest.raises(error, match=words):
+        fit(MLP(2, [2, 1], seed=0), epochs=arguments.pop("epochs", 1), **arguments)
