@@ -36,6 +36,24 @@ def test_history_is_the_data_set_loss_after_each_epoch():
     assert seen == list(enumerate(history))
 
 
+def test_running_epoch_loss_is_the_mean_of_the_losses_before_each_step():
+    X, y = people()
+    manual = ManualNetwork(seed=4)
+    model = manual.to_mlp()
+    history = fit(model, X, y, epochs=2, epoch_loss="running")
+    expected = []
+    for _ in range(2):
+        losses = []
+        for x, y_true in zip(X, y, strict=True):
+            losses.append((y_true - manual.feedforward(x)) ** 2)
+            for name, gradient in manual.gradients(x, y_true).items():
+                setattr(manual, name, getattr(manual, name) - 0.1 * gradient)
+        expected.append(sum(losses) / len(losses))
+    assert history == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(ValueError, match="epoch_loss must be one of"):
+        fit(model, X, y, epochs=1, epoch_loss="last")
+
+
 def test_report_every_prints_like_the_article(capsys):
     X, y = people()
     fit(MLP(2, [2, 1], seed=0), X, y, epochs=25, report_every=10)
