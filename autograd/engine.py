@@ -253,7 +253,7 @@ class Value:
         """1 / (1 + e**-self), the article's activation; saturates to exactly 0.0 or 1.0."""
         return _record(_sigmoid(self.data), "sigmoid", (self,))
 
-    derivative("sigmoid", lambda g, out, a: g * out * (1 - out))
+    derivative("sigmoid", lambda g, out, a: g * (out * (1 - out)))
 
     def relu(self) -> Value:
         """max(0, self); the derivative at 0 is 0, as in PyTorch."""
