@@ -8,11 +8,13 @@
     7.0
 
 The parts: `engine` (Value, its operations and their derivatives), `backprop` (the backward pass,
-`grad`), `check` (`gradcheck`).
+`grad`), `check` (`gradcheck`),
+`compile` (`compile_graph`: a graph as straight-line code).
 """
 
 from autograd.backprop import grad, topological_order
 from autograd.check import GradcheckError, gradcheck
+from autograd.compile import CompiledGraph, compile_graph
 from autograd.engine import (
     DERIVATIVES,
     Value,
@@ -30,8 +32,10 @@ from autograd.engine import (
 
 __all__ = [
     "DERIVATIVES",
+    "CompiledGraph",
     "GradcheckError",
     "Value",
+    "compile_graph",
     "cos",
     "exp",
     "grad",
