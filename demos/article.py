@@ -1,0 +1,238 @@
+"""The article, step by step: Victor Zhou's introduction to neural networks, run with backproplab.
+
+    python -m demos.article [--epochs 1000] [--seed 0] [--out out/article]
+
+Every number the article prints comes out again, computed with `autograd` and `nn`: a neuron's
+output, the 2-2-1 network's output, the mean squared error, then the worked backpropagation example,
+where each factor the article derives by hand stands beside the one autograd finds. Then the network
+is trained on four people, predicts Emily and Frank, and is drawn as an SVG picture.
+The same seed always prints the same text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+from autograd import RenderError, Value, grad, to_svg
+from demos._cli import aligned, heading, make_parser, parse, run, write_text
+from nn import EMILY, FRANK, MLP, PEOPLE, SGD, Neuron, Person, fit, mse_loss, people
+
+LEARNING_RATE = 0.1  # the article's
+REPORT_EVERY = 10  # the article prints the loss every 10 epochs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo with command-line arguments `argv` (default: sys.argv); return the exit code."""
+    return run(demo, argv)
+
+
+def demo(argv: Sequence[str] | None) -> None:
+    parser = make_parser(
+        "The article's examples, step by step: a neuron, a network, the loss, backpropagation "
+        "by hand and by autograd, training on four people, predictions and a drawing.",
+        epochs=1000,
+        seed=0,
+        out="out/article",
+    )
+    args = parse(parser, argv)
+    print('Victor Zhou\'s "Introduction to Neural Networks", step by step with backproplab')
+    print(f"(seed {args.seed}, {args.epochs} epochs; --help lists the options)")
+    a_neuron()
+    a_network()
+    the_loss()
+    backpropagation()
+    model = training(args.epochs, args.seed)
+    predictions(model)
+    drawing(model, args.out)
+
+
+# ---------------------------------------------------------------------- the article's sections
+def a_neuron() -> None:
+    heading("1. A neuron: weights [0, 1], bias 4, sigmoid activation")
+    neuron = Neuron(2, weights=[0, 1], bias=4)
+    print(f"   input [2, 3]  ->  output {neuron([2, 3]).data!r}")
+
+
+def a_network() -> None:
+    heading("2. A network: inputs -> hidden neurons h1, h2 -> output neuron o1")
+    print("   Every neuron has weights [0, 1] and bias 0.")
+    _, _, o1 = feedforward(article_network(weights=[0, 1], bias=0), [2, 3])
+    print(f"   input [2, 3]  ->  output {o1.data!r}")
+
+
+def the_loss() -> None:
+    heading("3. The loss: mean squared error")
+    print("   A network that always answers 0 (everyone is male), for Alice, Bob, Charlie, Diana:")
+    loss = mse_loss([1, 0, 0, 1], [0, 0, 0, 0])
+    print(f"   y_true [1, 0, 0, 1], y_pred [0, 0, 0, 0]  ->  loss {loss.data!r}")
+
+
+def backpropagation() -> None:
+    heading("4. Backpropagation, by hand and by autograd")
+    alice = PEOPLE[0]
+    x = list(alice.shifted)
+    y_true = float(alice.gender)
+    print(f"   All weights 1, all biases 0, and only Alice: x = {_ints(x)}, y_true = {y_true:g}.")
+    print("   f is the sigmoid, f' its derivative f(1 - f); L = (y_true - y_pred)^2.")
+
+    # By hand: the article's chain of partial derivatives, in plain floats.
+    w1 = w2 = w5 = w6 = 1.0
+    b1 = b3 = 0.0
+    sum_h1 = w1 * x[0] + w2 * x[1] + b1
+    hand_h1 = sigmoid(sum_h1)
+    hand_h2 = hand_h1  # h2 has the same weights and bias as h1
+    sum_o1 = w5 * hand_h1 + w6 * hand_h2 + b3
+    hand_y_pred = sigmoid(sum_o1)
+    d_L_d_ypred = -2 * (y_true - hand_y_pred)
+    d_ypred_d_h1 = w5 * deriv_sigmoid(sum_o1)
+    d_h1_d_w1 = x[0] * deriv_sigmoid(sum_h1)
+    hand_d_L_d_w1 = d_L_d_ypred * d_ypred_d_h1 * d_h1_d_w1
+
+    # By autograd: the same network from Values; each factor is one call to `grad`.
+    network = article_network(weights=[1, 1], bias=0)
+    h1, _, y_pred = feedforward(network, x)
+    loss = mse_loss([y_true], [y_pred])
+    weight_w1 = network[0].w[0]
+    (auto_d_L_d_ypred,) = grad(loss, [y_pred])
+    (auto_d_ypred_d_h1,) = grad(y_pred, [h1])
+    (auto_d_h1_d_w1,) = grad(h1, [weight_w1])
+    loss.backward()
+
+    rows = [
+        ("h1 = h2 = f(w1 x0 + w2 x1 + b1)", hand_h1, h1.data),
+        ("y_pred = o1 = f(w5 h1 + w6 h2 + b3)", hand_y_pred, y_pred.data),
+        ("dL/dy_pred = -2 (y_true - y_pred)", d_L_d_ypred, auto_d_L_d_ypred),
+        ("dy_pred/dh1 = w5 f'(w5 h1 + w6 h2 + b3)", d_ypred_d_h1, auto_d_ypred_d_h1),
+        ("dh1/dw1 = x0 f'(w1 x0 + w2 x1 + b1)", d_h1_d_w1, auto_d_h1_d_w1),
+        ("dL/dw1 = the product of those three", hand_d_L_d_w1, weight_w1.grad),
+    ]
+    print()
+    print(f"   {'':40}  {'by hand':24}{'by autograd'}")
+    for what, by_hand, by_autograd in rows:
+        print(f"   {what:40}  {aligned(by_hand):24}{aligned(by_autograd)}")
+    print()
+    print(f"   dL/dw1, autograd minus by hand: {_difference(weight_w1.grad, hand_d_L_d_w1)}")
+    print("   autograd's column: grad(L, [y_pred]), grad(y_pred, [h1]), grad(h1, [w1]), and")
+    print("   w1.grad after L.backward().")
+    print("   dL/dw1 > 0: raising w1 would raise the loss a little, so training lowers w1.")
+
+
+def training(epochs: int, seed: int) -> MLP:
+    heading("5. Training on four people")
+    print("   name      weight  height  gender  network input (weight - 135, height - 66)")
+    for person in PEOPLE:
+        _print_person(person)
+    print()
+    model = MLP(2, [2, 1], seed=seed)
+    print(
+        f"   The network: MLP(2, [2, 1]), sigmoid neurons as above, its 9 parameters drawn "
+        f"from N(0, 1) (seed {seed})."
+    )
+    print(
+        f"   Stochastic gradient descent, one person at a time, learning rate {LEARNING_RATE}, "
+        f"{epochs} epochs;"
+    )
+    print(f"   the loss over all four people after every {REPORT_EVERY}th epoch, as the article:")
+    epoch_width = len(str(epochs - 1))
+
+    def report(epoch: int, loss: float) -> None:
+        if epoch % REPORT_EVERY == 0:
+            print(f"   Epoch {epoch:>{epoch_width}} loss: {loss:.3f}")
+
+    X, y = people()
+    optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
+    history = fit(model, X, y, optimizer=optimizer, epochs=epochs, progress=False, callback=report)
+    print(f"   Loss after the last epoch: {history[-1]:.3f}")
+    return model
+
+
+def predictions(model: MLP) -> None:
+    heading("6. Predictions for two new people (1 = female, 0 = male)")
+    for person in (EMILY, FRANK):
+        output = model(list(person.shifted)).data
+        guess = "F" if output > 0.5 else "M"
+        print(
+            f"   {person.name:8}{person.weight:>4} lb  {person.height:>3} in  "
+            f"{_ints(person.shifted):9} ->  {output:.3f}  {guess}"
+        )
+    print("   The article's run gave Emily 0.951 (F) and Frank 0.039 (M); the digits depend on")
+    print("   the random start.")
+
+
+def drawing(model: MLP, out: Path) -> None:
+    heading("7. The trained network, drawn")
+    weight = Value(EMILY.shifted[0], label="Emily's weight - 135")
+    height = Value(EMILY.shifted[1], label="Emily's height - 66")
+    prediction = model([weight, height])
+    prediction.label = "prediction"
+    prediction.backward()
+    path = out / "network.svg"
+    try:
+        svg = to_svg(prediction)
+    except RenderError as error:
+        print(f"   No drawing: {error}")
+        return
+    write_text(path, svg)
+    print("   Emily's prediction as a graph: every Value with its data and its gradient")
+    print("   (how much the prediction moves per unit change of that Value).")
+    print(f"   Written to {path}; open it in a web browser.")
+
+
+# ---------------------------------------------------------------------- helpers
+def sigmoid(x: float) -> float:
+    """The article's activation, f(x) = 1 / (1 + e^(-x))."""
+    return 1 / (1 + math.exp(-x))
+
+
+def deriv_sigmoid(x: float) -> float:
+    """The article's f'(x) = f(x) * (1 - f(x))."""
+    fx = sigmoid(x)
+    return fx * (1 - fx)
+
+
+def article_network(weights: list[float], bias: float) -> tuple[Neuron, Neuron, Neuron]:
+    """The article's neurons h1, h2 and o1, each with the given weights and bias."""
+    return (
+        Neuron(2, weights=weights, bias=bias),
+        Neuron(2, weights=weights, bias=bias),
+        Neuron(2, weights=weights, bias=bias),
+    )
+
+
+def feedforward(network: tuple[Neuron, Neuron, Neuron], x: list[float]) -> tuple[Value, ...]:
+    """The outputs (h1, h2, o1) for input `x`: h1 and h2 see x, o1 sees h1 and h2."""
+    neuron_h1, neuron_h2, neuron_o1 = network
+    h1 = neuron_h1(x)
+    h2 = neuron_h2(x)
+    o1 = neuron_o1([h1, h2])
+    return h1, h2, o1
+
+
+def _difference(autograd_value: float, hand_value: float) -> str:
+    difference = autograd_value - hand_value
+    if difference == 0:
+        return "0.0, the very same float"
+    ulps = abs(difference) / math.ulp(hand_value)
+    return (
+        f"{difference!r}, {ulps:.0f} unit(s) in the last place: rounding, since autograd "
+        "multiplies the same factors in another order"
+    )
+
+
+def _print_person(person: Person) -> None:
+    gender = "F" if person.gender == 1 else "M"
+    print(
+        f"   {person.name:8}{person.weight:>8}{person.height:>8}  {gender:6}  "
+        f"{_ints(person.shifted)}"
+    )
+
+
+def _ints(numbers: Sequence[float]) -> str:
+    """[-2, -1] rather than [-2.0, -1.0]: the article writes its inputs as integers."""
+    return "[" + ", ".join(f"{n:g}" for n in numbers) + "]"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
