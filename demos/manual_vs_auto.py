@@ -120,10 +120,11 @@ def first_step(start: ManualNetwork, by_hand: Run, by_autograd: Run) -> None:
 
 def comparison(by_hand: Run, by_autograd: Run) -> None:
     steps = len(by_hand.gradients)
-    heading(f"The whole training: {len(by_hand.losses) - 1} epochs, {steps} steps each")
+    epochs = len(by_hand.losses) - 1
+    heading(f"The whole training: {epochs} epoch{'s' if epochs > 1 else ''}, {steps} steps each")
     print(f"   {'':14}{'final loss':26}time")
     for name, result in (("by hand", by_hand), ("by autograd", by_autograd)):
-        print(f"   {name:14}{aligned(result.losses[-1]):26}{result.seconds:.3f} s")
+        print(f"   {name:14}{aligned(result.losses[-1]):26}{result.seconds:.3g} s")
     print()
     largest, step, parameter = largest_difference(by_hand.gradients, by_autograd.gradients)
     final = max(

@@ -1,0 +1,218 @@
+"""The demos, run quickly (few epochs, a temporary folder): what they print, the files they write.
+
+Printed numbers are checked against the article's figures and against `ManualNetwork`, the
+hand-derived network, never against the demo's own code. Command-line errors are checked in a
+separate Python process, as a user meets them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+
+from demos import article, manual_vs_auto, moons
+from nn import EMILY, FRANK, PARAMETER_NAMES, PEOPLE, ManualNetwork, people
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTALL_HINT = 'pip install -e ".[demos]"'
+
+try:
+    import matplotlib.image
+
+    HAVE_MATPLOTLIB = True
+except ImportError:
+    HAVE_MATPLOTLIB = False
+
+FLOAT = r"-?\d+\.\d+(?:e[+-]?\d+)?"
+
+
+def run_main(module, capsys, *args: str) -> str:
+    assert module.main(list(args)) == 0
+    return capsys.readouterr().out
+
+
+def line_with(text: str, start: str) -> str:
+    """The one printed line that begins with `start` once stripped."""
+    lines = [line.strip() for line in text.splitlines() if line.strip().startswith(start)]
+    assert len(lines) == 1, f"expected one line starting {start!r}, got {lines}"
+    return lines[0]
+
+
+def floats_in(line: str) -> list[float]:
+    return [float(number) for number in re.findall(FLOAT, line)]
+
+
+def trained_by_hand(seed: int, epochs: int) -> tuple[ManualNetwork, list[float]]:
+    network = ManualNetwork(seed=seed)
+    X, y = people()
+    return network, network.train(X, y, epochs=epochs)
+
+
+def check_png_or_hint(out: str, path: Path) -> None:
+    """With matplotlib the PNG exists and decodes; without it, the demo says how to get it."""
+    if HAVE_MATPLOTLIB:
+        image = matplotlib.image.imread(path)
+        assert image.shape[0] > 100 and image.shape[1] > 100
+        assert f"Wrote {path}" in out
+    else:
+        assert not path.exists()
+        assert INSTALL_HINT in out
+
+
+# ---------------------------------------------------------------------- article
+def test_article_prints_the_articles_numbers(tmp_path, capsys):
+    out = run_main(article, capsys, "--epochs", "30", "--seed", "3", "--out", str(tmp_path))
+    assert "input [2, 3]  ->  output 0.9990889488055994" in out
+    assert "input [2, 3]  ->  output 0.7216325609518421" in out
+    assert "y_true [1, 0, 0, 1], y_pred [0, 0, 0, 0]  ->  loss 0.5\n" in out
+
+
+def test_article_worked_example_by_hand_and_by_autograd(tmp_path, capsys):
+    out = run_main(article, capsys, "--epochs", "1", "--out", str(tmp_path))
+    sigmoid_of_minus_3 = 1 / (1 + math.exp(3))
+    assert floats_in(line_with(out, "h1 = h2 ="))[-2:] == pytest.approx([sigmoid_of_minus_3] * 2)
+    assert floats_in(line_with(out, "y_pred = o1"))[-2:] == [0.5236951740839997] * 2
+    # The article's factors, as it prints them to about three digits: -0.952 * 0.249 * -0.0904.
+    for start, rounded in (("dL/dy_pred", -0.952), ("dy_pred/dh1", 0.249), ("dh1/dw1", -0.0904)):
+        by_hand, by_autograd = floats_in(line_with(out, start))[-2:]
+        assert by_hand == pytest.approx(rounded, abs=1e-3)
+        assert by_autograd == pytest.approx(by_hand, rel=1e-15)
+    by_hand, by_autograd = floats_in(line_with(out, "dL/dw1 = the product"))[-2:]
+    assert by_hand == 0.02146953526581111
+    assert abs(by_autograd - by_hand) <= math.ulp(by_hand)
+    assert "dL/dw1, autograd minus by hand: " in out
+
+
+def test_article_training_and_predictions_match_the_hand_derived_network(tmp_path, capsys):
+    out = run_main(article, capsys, "--epochs", "30", "--seed", "3", "--out", str(tmp_path))
+    network, losses = trained_by_hand(seed=3, epochs=30)
+    printed = re.findall(r"Epoch +(\d+) loss: (\d\.\d{3})", out)
+    assert printed == [(str(epoch), f"{losses[epoch]:.3f}") for epoch in (0, 10, 20)]
+    for person in (EMILY, FRANK):
+        output = network.feedforward(person.shifted)
+        gender = "F" if output > 0.5 else "M"
+        assert re.search(rf"{person.name} .*->  {output:.3f}  {gender}\n", out)
+
+
+def test_article_draws_the_trained_network(tmp_path, capsys):
+    out = run_main(article, capsys, "--epochs", "2", "--out", str(tmp_path))
+    path = tmp_path / "network.svg"
+    root = ElementTree.parse(path).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = " ".join(element.text or "" for element in root.iter())
+    assert "prediction" in texts and "Emily's weight - 135" in texts
+    assert str(path) in out.rstrip().splitlines()[-1]
+
+
+def test_article_is_reproducible_for_a_seed(tmp_path, capsys):
+    arguments = ("--epochs", "20", "--seed", "7", "--out", str(tmp_path))
+    assert run_main(article, capsys, *arguments) == run_main(article, capsys, *arguments)
+
+
+# ---------------------------------------------------------------------- manual_vs_auto
+def test_manual_vs_auto_prints_the_nine_gradients_and_both_runs(tmp_path, capsys):
+    out = run_main(manual_vs_auto, capsys, "--epochs", "3", "--seed", "1", "--out", str(tmp_path))
+    start = ManualNetwork(seed=1)
+    alice = PEOPLE[0]
+    by_hand = start.gradients(alice.shifted, alice.gender)
+    for name in PARAMETER_NAMES:
+        initial, hand, auto, difference = map(float, line_with(out, f"{name} ").split()[1:])
+        assert initial == start.state_dict()[name]
+        assert hand == by_hand[name]
+        assert auto == pytest.approx(by_hand[name], rel=1e-12)
+        assert difference == pytest.approx(auto - hand, rel=5e-3)  # 3 digits
+
+    _, losses = trained_by_hand(seed=1, epochs=3)
+    hand_loss, hand_seconds = floats_in(line_with(out, "by hand "))
+    auto_loss, auto_seconds = floats_in(line_with(out, "by autograd "))
+    assert hand_loss == losses[-1]
+    assert auto_loss == pytest.approx(losses[-1], rel=1e-12)
+    assert hand_seconds > 0 and auto_seconds > 0
+    largest = floats_in(line_with(out, "Largest gradient difference over all 12 steps"))[0]
+    assert 0 <= largest < 1e-12
+    check_png_or_hint(out, tmp_path / "loss_curves.png")
+
+
+# ---------------------------------------------------------------------- moons
+def test_moons_trains_with_progress_and_draws(tmp_path, capsys):
+    arguments = ("--epochs", "3", "--points", "16", "--out", str(tmp_path))
+    out = run_main(moons, capsys, *arguments)
+    progress = re.findall(rf"^ +(\d+)/3 +({FLOAT}) +(\d+)% +{FLOAT} s$", out, re.MULTILINE)
+    assert [epoch for epoch, _, _ in progress] == ["1", "2", "3"]
+    match = re.search(r"Training accuracy: (\d+)% \((\d+) of 16 points\)", out)
+    assert match and int(match.group(1)) == round(100 * int(match.group(2)) / 16)
+    assert match.group(1) == progress[-1][2]  # the last progress line is the final model
+    check_png_or_hint(out, tmp_path / "moons.png")
+
+
+@pytest.mark.parametrize(
+    ("module", "arguments", "picture"),
+    [
+        (moons, ["--epochs", "1", "--points", "8"], "moons.png"),
+        (manual_vs_auto, ["--epochs", "1"], "loss_curves.png"),
+    ],
+)
+def test_without_matplotlib_the_demo_runs_and_says_how_to_get_it(
+    module, arguments, picture, tmp_path, capsys, monkeypatch
+):
+    # A None in sys.modules makes an import fail; the demo imports matplotlib.figure.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    out = run_main(module, capsys, *arguments, "--out", str(tmp_path))
+    assert INSTALL_HINT in out
+    assert not (tmp_path / picture).exists()
+
+
+# ---------------------------------------------------------------------- command-line errors
+def run_command(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+DEMOS = ["demos.article", "demos.manual_vs_auto", "demos.moons"]
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+def test_a_negative_epoch_count_is_a_one_line_error(demo, tmp_path):
+    out = tmp_path / "not created"
+    done = run_command("-m", demo, "--epochs", "-5", "--out", str(out))
+    assert done.returncode == 2
+    assert done.stderr == "error: --epochs must be at least 1, not -5\n"
+    assert done.stdout == ""
+    assert not out.exists()  # checked before anything is done
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+def test_an_unwritable_output_folder_is_a_one_line_error(demo, tmp_path):
+    a_file = tmp_path / "a file"
+    a_file.write_text("not a folder")
+    # Below a regular file nothing can be created, whoever runs the test (even root).
+    done = run_command("-m", demo, "--epochs", "1", "--out", str(a_file / "pictures"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: cannot write to the output folder ")
+    assert done.stderr.count("\n") == 1
+    assert "a file" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("demo", "arguments", "message"),
+    [
+        ("demos.article", ["--epochs", "many"], "invalid int value: 'many'"),
+        ("demos.article", ["--seed", "-1"], "error: --seed must be 0 or more, not -1"),
+        ("demos.moons", ["--points", "1"], "error: --points must be at least 2"),
+    ],
+)
+def test_other_bad_arguments_exit_with_status_2_and_no_traceback(demo, arguments, message):
+    done = run_command("-m", demo, *arguments)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
