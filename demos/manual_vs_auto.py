@@ -64,17 +64,19 @@ def demo(argv: Sequence[str] | None) -> None:
         f"{LEARNING_RATE}, one person at a time)"
     )
     X, y = people()
-    by_hand = train_by_hand(ManualNetwork(seed=args.seed), X, y, args.epochs)
-    by_autograd = train_by_autograd(MLP(2, [2, 1], seed=args.seed), X, y, args.epochs)
+    xs, ys = X.tolist(), y.tolist()
+    by_hand = train_by_hand(ManualNetwork(seed=args.seed), xs, ys, args.epochs)
+    by_autograd = train_by_autograd(MLP(2, [2, 1], seed=args.seed), xs, ys, args.epochs)
     first_step(ManualNetwork(seed=args.seed), by_hand, by_autograd)
     comparison(by_hand, by_autograd)
     loss_curves(by_hand, by_autograd, args.out / "loss_curves.png")
 
 
 # ---------------------------------------------------------------------- the two trainings
-def train_by_hand(network: ManualNetwork, X: Sequence, y: Sequence, epochs: int) -> Run:
+def train_by_hand(
+    network: ManualNetwork, xs: list[list[float]], ys: list[float], epochs: int
+) -> Run:
     """The article's loop: the hand-derived gradients of each sample, then a step."""
-    xs, ys = X.tolist(), y.tolist()
     losses, gradients = [network.mse_loss(xs, ys)], []
     start = time.perf_counter()
     for _ in range(epochs):
@@ -88,9 +90,8 @@ def train_by_hand(network: ManualNetwork, X: Sequence, y: Sequence, epochs: int)
     return Run(losses, gradients, list(network.state_dict().values()), seconds)
 
 
-def train_by_autograd(model: MLP, X: Sequence, y: Sequence, epochs: int) -> Run:
+def train_by_autograd(model: MLP, xs: list[list[float]], ys: list[float], epochs: int) -> Run:
     """The same loop with autograd: forward, backward, SGD step, one sample at a time."""
-    xs, ys = X.tolist(), y.tolist()
     parameters = model.parameters()
     optimizer = SGD(parameters, lr=LEARNING_RATE)
     losses, gradients = [evaluate(model, xs, ys)], []
