@@ -24,10 +24,17 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(USAGE_ERROR)
 
 
-def make_parser(description: str, *, epochs: int, seed: int, out: str) -> argparse.ArgumentParser:
-    """A parser with the options every demo takes: --epochs, --seed and --out."""
+def make_parser(
+    demo: str, description: str, *, epochs: int, seed: int, out: str
+) -> argparse.ArgumentParser:
+    """A parser for ``python -m demos.<demo>`` with the options every demo takes.
+
+    They are --epochs, --seed and --out, with the given defaults.
+    """
     parser = argparse.ArgumentParser(
-        description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        prog=f"python -m demos.{demo}",
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--epochs", type=int, default=epochs, help="passes over the training data")
     parser.add_argument(

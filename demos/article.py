@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def demo(argv: Sequence[str] | None) -> None:
     parser = make_parser(
+        "article",
         "The article's examples, step by step: a neuron, a network, the loss, backpropagation "
         "by hand and by autograd, training on four people, predictions and a drawing.",
         epochs=1000,

@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def demo(argv: Sequence[str] | None) -> None:
     parser = make_parser(
+        "manual_vs_auto",
         "The article's network trained twice from the same initial weights, with hand-derived "
         "gradients and with autograd: gradients, losses and times side by side.",
         epochs=1000,

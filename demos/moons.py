@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def demo(argv: Sequence[str] | None) -> None:
     parser = make_parser(
+        "moons",
         "An MLP learns to separate two moons: progress while it trains, then a picture of the "
         "decision boundary and the loss curve.",
         epochs=50,
