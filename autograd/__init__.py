@@ -9,12 +9,21 @@
 
 The parts: `engine` (Value, its operations and their derivatives), `backprop` (the backward pass,
 `grad`), `check` (`gradcheck`),
-`compile` (`compile_graph`: a graph as straight-line code).
+`compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`, `to_svg`).
 """
 
 from autograd.backprop import grad, topological_order
 from autograd.check import GradcheckError, gradcheck
 from autograd.compile import CompiledGraph, compile_graph
+from autograd.draw import (
+    GraphTooLargeError,
+    Group,
+    RendererNotFoundError,
+    RenderError,
+    render_svg,
+    to_dot,
+    to_svg,
+)
 from autograd.engine import (
     DERIVATIVES,
     Value,
@@ -34,6 +43,10 @@ __all__ = [
     "DERIVATIVES",
     "CompiledGraph",
     "GradcheckError",
+    "GraphTooLargeError",
+    "Group",
+    "RenderError",
+    "RendererNotFoundError",
     "Value",
     "compile_graph",
     "cos",
@@ -44,9 +57,12 @@ __all__ = [
     "log",
     "no_grad",
     "relu",
+    "render_svg",
     "sigmoid",
     "sin",
     "sqrt",
     "tanh",
+    "to_dot",
+    "to_svg",
     "topological_order",
 ]

@@ -1,0 +1,391 @@
+"""Drawing: the SVG shows every Value's label, data and grad, node and edge counts match the graph,
+DOT is deterministic, labels cannot break the markup, and a missing or failing renderer says so.
+
+Expected texts and counts are written out by hand from the expressions, not taken from the drawing
+code. Rendering uses whatever renderer `find_renderer` finds (graphviz-pure, a project dependency).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import (
+    GraphTooLargeError,
+    Group,
+    RendererNotFoundError,
+    RenderError,
+    Value,
+    render_svg,
+    to_dot,
+    to_svg,
+)
+from autograd.draw import COLOURS, RENDERER_ENV, count_nodes
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(svg: str) -> ET.Element:
+    return ET.fromstring(svg)
+
+
+def drawn(svg: str, kind: str) -> list[tuple[str, ET.Element]]:
+    """The SVG groups of one kind ("node", "edge", "cluster") with their titles (DOT names)."""
+    groups = parse(svg).iter(f"{SVG}g")
+    return [(g.find(f"{SVG}title").text, g) for g in groups if g.get("class") == kind]
+
+
+def shapes(svg: str, kind: str) -> dict[str, ET.Element]:
+    return dict(drawn(svg, kind))
+
+
+def texts(element: ET.Element) -> list[str]:
+    # Graphviz keeps runs of spaces by writing every second one as a no-break space.
+    return [t.text.replace("\xa0", " ") for t in element.iter(f"{SVG}text") if t.text]
+
+
+def node_texts(svg: str) -> dict[str, list[str]]:
+    return {name: texts(g) for name, g in shapes(svg, "node").items()}
+
+
+def fill(node: ET.Element) -> str:
+    outline = next(e for e in node if e.tag in (f"{SVG}path", f"{SVG}polygon"))
+    return outline.get("fill")
+
+
+def article_neuron() -> tuple[Value, Value, Value]:
+    w = Value(1.0, label="w1")
+    x = Value(-2.0, label="x1")
+    h = (w * x).sigmoid()
+    h.backward()
+    return w, x, h
+
+
+# ---------------------------------------------------------------------- what the picture shows
+def test_svg_shows_label_data_and_grad_of_every_value():
+    _, _, h = article_neuron()
+    # sigmoid(-2) = 0.11920292; sigmoid' = s(1 - s) = 0.10499359; dh/dw = x s' = -0.20998717,
+    # dh/dx = w s' = 0.10499359, dh/d(wx) = s'.
+    shown = node_texts(to_svg(h))
+    values = [lines for name, lines in shown.items() if name.startswith("v")]
+    assert sorted(values) == sorted(
+        [
+            ["w1", "data 1", "grad -0.21"],
+            ["x1", "data -2", "grad 0.105"],
+            ["data -2", "grad 0.105"],
+            ["data 0.1192", "grad 1"],
+        ]
+    )
+    operations = [lines for name, lines in shown.items() if name.startswith("op")]
+    assert sorted(operations) == [["*"], ["sigmoid"]]
+
+
+def test_counts_match_the_graph():
+    x = Value(2.0, label="x")
+    y = 3 * x + x * x  # Values x, 3x, xx, y; operations *, *, +; constant 3
+    y.backward()
+    svg = to_svg(y, legend=False)
+    assert len(drawn(svg, "node")) == 4 + 3 + 1
+    # Each operation: an edge from each input and one to its result; x*x has two edges from x.
+    assert len(drawn(svg, "edge")) == 3 + 3 + 3
+    assert count_nodes(y) == 8
+    assert ["3"] in node_texts(svg).values()
+
+
+def test_diamond_draws_each_value_once():
+    a = Value(1.5, label="a")
+    b = a.exp()
+    c = a.sin()
+    d = b * c
+    svg = to_svg(d, legend=False)
+    assert sum(lines[0] == "a" for lines in node_texts(svg).values()) == 1
+    assert len(drawn(svg, "node")) == 4 + 3  # a, b, c, d and exp, sin, *
+    assert len(drawn(svg, "edge")) == 2 + 2 + 3
+
+
+def test_roles_are_coloured_and_explained_in_the_legend():
+    x = Value(0.5, label="x")
+    y = (2 * x).tanh()
+    nodes = shapes(to_svg(y), "node")
+    by_first_line = {texts(node)[0]: node for node in nodes.values()}
+    assert fill(by_first_line["x"]) == COLOURS["parameter or input"]
+    assert fill(by_first_line["2"]) == COLOURS["constant"]
+    assert fill(by_first_line["data 1"]) == COLOURS["intermediate"]
+    assert fill(by_first_line[f"data {math.tanh(1.0):.4g}"]) == COLOURS["output"]
+    legend = texts(nodes["legend"])
+    assert legend == ["parameter or input", "constant", "intermediate", "output", "operation"]
+
+
+def test_digits_and_grads_are_options():
+    x = Value(math.pi, label="x")
+    y = x * x
+    y.backward()
+    shown = node_texts(to_svg(y, digits=2, show_grad=False, legend=False))
+    assert shown["v0"] == ["x", "data 3.1"]
+    assert shown["v1"] == ["data 9.9"]
+    shown = node_texts(to_svg(y, digits=7, legend=False))
+    assert shown["v0"] == ["x", "data 3.141593", "grad 6.283185"]
+
+
+def test_non_commutative_inputs_are_named():
+    x = Value(5.0, label="x")
+    y = Value(2.0, label="y")
+    svg = to_svg(x - y, legend=False)
+    name = {lines[0]: name for name, lines in node_texts(svg).items()}
+    edges = shapes(svg, "edge")
+    assert texts(edges[f"{name['x']}->{name['-']}"]) == ["a"]
+    assert texts(edges[f"{name['y']}->{name['-']}"]) == ["b"]
+    assert texts(edges[f"{name['-']}->{name['data 3']}"]) == []
+
+
+def test_gradient_graph_values_are_drawn_by_their_data():
+    x = Value(3.0, label="x")
+    y = x**3
+    y.backward(create_graph=True)  # x.grad is a Value: 3 x**2 = 27
+    assert node_texts(to_svg(y, legend=False))["v0"] == ["x", "data 3", "grad 27"]
+
+
+def test_a_lone_value_is_the_output():
+    svg = to_svg(Value(4.0, label="alone"), legend=False)
+    (node,) = shapes(svg, "node").values()
+    assert texts(node) == ["alone", "data 4", "grad 0"]
+    assert fill(node) == COLOURS["output"]
+
+
+def test_repr_svg_draws_the_value_for_notebooks():
+    _, _, h = article_neuron()
+    assert "w1" in node_texts(h._repr_svg_())["v0"] + node_texts(h._repr_svg_())["v1"]
+
+
+def test_to_svg_writes_the_file_it_returns(tmp_path):
+    _, _, h = article_neuron()
+    path = tmp_path / "neuron.svg"
+    svg = to_svg(h, path)
+    assert path.read_text(encoding="utf-8") == svg
+
+
+# ---------------------------------------------------------------------- determinism
+def test_dot_is_byte_identical_for_the_same_graph():
+    def build() -> Value:
+        a = Value(0.3, label="a")
+        b = Value(-1.2, label="b")
+        out = ((a * b + 1) / (a - b)).relu() + a.exp() * 2
+        out.backward()
+        return out
+
+    first, second = build(), build()
+    assert to_dot(first).source == to_dot(second).source
+    assert to_dot(first).source == to_dot(first).source
+    assert "0x" not in to_dot(first).source
+
+
+# ---------------------------------------------------------------------- groups
+def bounding_box(element: ET.Element) -> tuple[float, float, float, float]:
+    """The smallest box around every point and text position drawn in an SVG group."""
+    xs, ys = [], []
+    for part in element:
+        if part.tag == f"{SVG}text":
+            xs.append(float(part.get("x")))
+            ys.append(float(part.get("y")))
+        for attribute in ("points", "d"):
+            numbers = re.findall(r"-?\d+(?:\.\d+)?", part.get(attribute, ""))
+            xs.extend(float(x) for x in numbers[0::2])
+            ys.extend(float(y) for y in numbers[1::2])
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def inside(inner: ET.Element, outer: ET.Element) -> bool:
+    x0, y0, x1, y1 = bounding_box(inner)
+    X0, Y0, X1, Y1 = bounding_box(outer)
+    return x0 >= X0 and y0 >= Y0 and x1 <= X1 and y1 <= Y1
+
+
+def test_groups_draw_nested_boxes_around_their_values():
+    x = Value(1.0, label="x")
+    w = Value(0.5, label="w")
+    b = Value(0.1, label="b")
+    wx = w * x
+    total = wx + b
+    h = total.sigmoid()
+    h.label = "h1"
+    neuron = Group("neuron h1", [w, b, wx, total, h])
+    svg = to_svg(h, groups=[Group("layer", subgroups=[neuron])], legend=False)
+    boxes = {texts(box)[0]: box for box in shapes(svg, "cluster").values()}
+    assert sorted(boxes) == ["layer", "neuron h1"]
+    assert inside(boxes["neuron h1"], boxes["layer"])
+    nodes = {texts(node)[0]: node for node in shapes(svg, "node").values()}
+    for first_line in ["w", "b", "h1", "+", "*", "sigmoid"]:
+        assert inside(nodes[first_line], boxes["neuron h1"]), first_line
+    assert not inside(nodes["x"], boxes["layer"])
+
+
+def test_group_mistakes_are_refused():
+    x = Value(1.0, label="x")
+    y = x * 2
+    stranger = Value(3.0, label="stranger")
+    with pytest.raises(ValueError, match="stranger"):
+        to_dot(y, groups=[Group("g", [stranger])])
+    with pytest.raises(ValueError, match="two groups"):
+        to_dot(y, groups=[Group("a", [x]), Group("b", [x])])
+    with pytest.raises(TypeError, match="only hold Values"):
+        Group("g", [1.0])
+    with pytest.raises(TypeError, match="subgroups must be Groups"):
+        Group("g", subgroups=["h"])
+    with pytest.raises(TypeError, match="label must be a str"):
+        Group(3)
+
+
+# ---------------------------------------------------------------------- escaping
+NASTY = [
+    'say "hi"',
+    "{record|fields}",
+    "<b>bold?</b>",
+    "back\\slash \\N \\G \\n",
+    "fish & chips &amp; &#45;",
+    "two\nlines",
+    "]]> <!-- -->",
+    "'single' `tick`",
+    "x1  spaced",
+]
+
+
+@pytest.mark.parametrize("label", NASTY)
+def test_nasty_labels_are_shown_literally(label):
+    x = Value(1.0, label=label)
+    y = x + 1
+    y.label = label
+    svg = to_svg(y, legend=False)
+    shown = node_texts(svg)
+    expected_lines = label.split("\n")
+    assert shown["v0"][: len(expected_lines)] == expected_lines
+    assert shown["v1"][: len(expected_lines)] == expected_lines
+    assert len(drawn(svg, "node")) == 4  # x, the constant 1, the operation, y
+
+
+def test_invisible_characters_are_shown_as_escapes():
+    label = "bell\x07 tab\t nul\x00 zero-width\u200b"
+    svg = to_svg(Value(1.0, label=label), legend=False)
+    assert node_texts(svg)["v0"][0] == "bell\\x07 tab\\t nul\\x00 zero-width\\u200b"
+
+
+def test_group_labels_are_escaped_too():
+    x = Value(1.0, label="x")
+    y = x * 2
+    label = 'layer <1> & "2" \\N {|}'
+    svg = to_svg(y, groups=[Group(label, [x, y])], legend=False)
+    (box,) = shapes(svg, "cluster").values()
+    assert texts(box) == [label]
+
+
+# Printable characters, spaces and newlines: all of these must come out exactly as typed.
+printable = st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
+label_text = st.text(st.one_of(printable, st.sampled_from(' \n"{}|<>\\&')), max_size=20)
+
+
+@settings(max_examples=25)
+@given(label=label_text)
+def test_any_printable_label_is_shown_literally(label):
+    svg = to_svg(Value(-0.5, label=label), legend=False)
+    (node,) = shapes(svg, "node").values()
+    expected = [line for line in label.split("\n") if line] + ["data -0.5", "grad 0"]
+    assert texts(node) == expected
+
+
+@settings(max_examples=25)
+@given(label=st.text(max_size=20))
+def test_any_label_at_all_keeps_the_svg_valid(label):
+    x = Value(2.0, label=label)
+    svg = to_svg(x * x, legend=False)  # parsing is part of `shapes`
+    assert len(drawn(svg, "node")) == 3
+    assert len(drawn(svg, "edge")) == 3
+
+
+# ---------------------------------------------------------------------- renderers and limits
+def fake_renderer(tmp_path, script: str) -> str:
+    path = tmp_path / "fake-dot"
+    path.write_text("#!/bin/sh\n" + script + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return str(path)
+
+
+def test_no_renderer_says_how_to_get_one(monkeypatch, tmp_path):
+    monkeypatch.delenv(RENDERER_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("autograd.draw.sysconfig.get_path", lambda *args, **kwargs: str(tmp_path))
+    x = Value(1.0, label="x")
+    with pytest.raises(RendererNotFoundError) as error:
+        to_svg(x * 2)
+    message = str(error.value)
+    assert "pip install graphviz-pure" in message
+    assert "apt-get install graphviz" in message
+    assert RENDERER_ENV in message
+    assert "x" in to_dot(x * 2).source  # DOT needs no renderer
+
+
+def test_renderer_named_by_the_environment_is_used(monkeypatch, tmp_path):
+    command = fake_renderer(tmp_path, 'cat > /dev/null; echo "<svg>$1</svg>"')
+    monkeypatch.setenv(RENDERER_ENV, command)
+    assert to_svg(Value(1.0)).strip() == "<svg>-Tsvg</svg>"
+
+
+def test_missing_renderer_named_by_the_environment_is_reported(monkeypatch, tmp_path):
+    monkeypatch.setenv(RENDERER_ENV, str(tmp_path / "no-such-dot"))
+    with pytest.raises(RendererNotFoundError, match=RENDERER_ENV):
+        to_svg(Value(1.0))
+
+
+def test_renderer_failure_surfaces_its_message(monkeypatch, tmp_path):
+    command = fake_renderer(tmp_path, 'cat > /dev/null; echo "syntax error in line 7" >&2; exit 3')
+    monkeypatch.setenv(RENDERER_ENV, command)
+    with pytest.raises(RenderError, match=r"exit code 3.*syntax error in line 7"):
+        to_svg(Value(1.0))
+
+
+def test_renderer_that_hangs_is_stopped(monkeypatch, tmp_path):
+    command = fake_renderer(tmp_path, "exec sleep 30")
+    monkeypatch.setenv(RENDERER_ENV, command)
+    with pytest.raises(RenderError, match=r"did not finish within 0\.2 s"):
+        to_svg(Value(1.0), timeout=0.2)
+
+
+def test_real_renderer_rejects_broken_dot_with_its_message():
+    with pytest.raises(RenderError, match="failed"):
+        render_svg("digraph { a -> }")
+
+
+def test_too_large_graph_is_refused_before_rendering(monkeypatch, tmp_path):
+    # A renderer that would fail loudly proves that none is called.
+    monkeypatch.setenv(RENDERER_ENV, fake_renderer(tmp_path, "exit 9"))
+    total = Value(0.0)
+    for i in range(10):
+        total = total + Value(float(i))  # 1 + 10 * 3 nodes
+    with pytest.raises(GraphTooLargeError, match="31 nodes, more than max_nodes=30"):
+        to_svg(total, max_nodes=30)
+    with pytest.raises(RenderError, match="exit code 9"):
+        to_svg(total, max_nodes=31)
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(TypeError, match="float"):
+        to_dot(3.0)
+    with pytest.raises(TypeError, match="list"):
+        to_svg([Value(1.0)])
+    with pytest.raises(ValueError, match="digits"):
+        to_dot(Value(1.0), digits=0)
+    with pytest.raises(TypeError, match="int"):
+        render_svg(42)
+
+
+def test_scripts_folder_is_searched_without_path(monkeypatch):
+    # An unactivated virtualenv: PATH has no scripts folder, yet graphviz-pure is found.
+    monkeypatch.delenv(RENDERER_ENV, raising=False)
+    monkeypatch.setenv("PATH", os.devnull)
+    _, _, h = article_neuron()
+    assert "<svg" in to_svg(h)
