@@ -70,9 +70,9 @@ def gradcheck(
                 )
                 rows.append((f"d2/d{names[i]} d{name_j}", seconds[j], numeric))
 
-    failures = [row for row in rows if not _close(row[1], row[2], atol, rtol)]
-    if failures:
-        raise GradcheckError(_table(rows, failures, atol, rtol))
+    differs = [not _close(analytic, numeric, atol, rtol) for _, analytic, numeric in rows]
+    if any(differs):
+        raise GradcheckError(_table(rows, differs, atol, rtol))
     return True
 
 
@@ -89,10 +89,11 @@ def _central_difference(f: Callable[[list[float]], float], point, index: int, ep
 
 
 def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
+    # Written so that a NaN on either side counts as a difference.
     return abs(analytic - numeric) <= atol + rtol * abs(numeric)
 
 
-def _table(rows, failures, atol: float, rtol: float) -> str:
+def _table(rows, differs: list[bool], atol: float, rtol: float) -> str:
     header = ("derivative", "analytic", "numeric", "difference", "")
     lines = [header] + [
         (
@@ -100,13 +101,13 @@ def _table(rows, failures, atol: float, rtol: float) -> str:
             f"{analytic:.10g}",
             f"{numeric:.10g}",
             f"{abs(analytic - numeric):.3g}",
-            "<-- differs" if (name, analytic, numeric) in failures else "",
+            "<-- differs" if differ else "",
         )
-        for name, analytic, numeric in rows
+        for (name, analytic, numeric), differ in zip(rows, differs)
     ]
     widths = [max(len(line[k]) for line in lines) for k in range(4)]
     text = [
-        f"gradcheck failed: {len(failures)} of {len(rows)} derivatives differ from central "
+        f"gradcheck failed: {sum(differs)} of {len(rows)} derivatives differ from central "
         f"finite differences beyond atol={atol:g} + rtol={rtol:g} * |numeric|"
     ]
     for line in lines:

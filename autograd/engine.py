@@ -17,10 +17,12 @@ floats among the parents, take part in the arithmetic, and receive no gradient.
 
 Numerical policy: results follow Python's float and `math` rules. An argument outside an
 operation's domain raises `ValueError` (log of a number <= 0, sqrt of a negative, a negative base
-to a non-integer power), division by zero raises `ZeroDivisionError`, and a result too large for a
-float raises
-`OverflowError`; each message names the operation and the value. `sigmoid` and `tanh` saturate to
-exactly 0.0 or 1.0 (-1.0) and never overflow or warn.
+to a non-integer power), division by zero raises `ZeroDivisionError`, and `exp` or `**` of a
+result too large for a float raises `OverflowError`; each message names the operation and the
+value. ``+ - *`` and ``/`` follow float arithmetic and may reach inf, as Python's floats do; NaN is
+accepted as data. `sigmoid` and `tanh` saturate to exactly 0.0 or 1.0 (-1.0) and never overflow
+or warn. The backward pass raises the same kinds of error, naming the operation, where a local
+derivative is undefined or infinite (sqrt at 0; d(a**b)/db for a base <= 0).
 """
 
 from __future__ import annotations
@@ -51,8 +53,13 @@ def derivative(op: str, *partials: Partial) -> None:
 
 
 class _GradMode(threading.local):
-    # A class attribute is the default each new thread sees; no_grad sets the instance attribute.
-    enabled = True
+    """Per-thread recording state: each thread starts recording, with no open no_grad block."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        # What `enabled` was before each open no_grad block, innermost last. Kept per thread (not
+        # on the no_grad object) so one decorated function can run in several threads at once.
+        self.saved: list[bool] = []
 
 
 _grad_mode = _GradMode()
@@ -69,12 +76,9 @@ class no_grad(ContextDecorator):
     blocks nest. Use it for inference and for parameter updates, where a graph is only a cost.
     """
 
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
-
     def __enter__(self) -> no_grad:
         global _open_no_grad_blocks
-        self._saved.append(_grad_mode.enabled)
+        _grad_mode.saved.append(_grad_mode.enabled)
         _grad_mode.enabled = False
         with _open_no_grad_lock:
             _open_no_grad_blocks += 1
@@ -82,7 +86,7 @@ class no_grad(ContextDecorator):
 
     def __exit__(self, *exc_info: object) -> None:
         global _open_no_grad_blocks
-        _grad_mode.enabled = self._saved.pop()
+        _grad_mode.enabled = _grad_mode.saved.pop()
         with _open_no_grad_lock:
             _open_no_grad_blocks -= 1
 
