@@ -83,61 +83,103 @@ REDUCTIONS = ("sum", "mean", "none")
 # it needs parentheses as an operand. Parentheses also keep the engine's evaluation order, which
 # matters for floats: (a + b) + c and a + (b + c) can differ in the last bit.
 _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = range(5)
+_STRENGTH = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
 
 
 class _Expr:
-    """Source text of an expression, built by doing arithmetic on stand-ins instead of floats.
+    """An expression built by doing arithmetic on stand-ins instead of floats; it renders as source.
 
-    `names` are the stand-in names the text uses, so that generated code binds only those.
+    `kind` is "name", "number", "call", "neg" or a binary operator; `parts` are the name, the
+    number, the function name followed by the arguments, or the operands. `names` are the stand-in
+    names used, so that generated code binds only those.
     """
 
-    __slots__ = ("names", "strength", "text")
+    __slots__ = ("kind", "names", "parts")
 
-    def __init__(self, text: str, strength: int = _ATOM, names: frozenset[str] = frozenset()):
-        self.text = text
-        self.strength = strength
+    def __init__(self, kind: str, parts: tuple, names: frozenset[str] = frozenset()) -> None:
+        self.kind = kind
+        self.parts = parts
         self.names = names
 
     @staticmethod
     def name(text: str) -> _Expr:
-        return _Expr(text, _ATOM, frozenset([text]))
+        return _Expr("name", (text,), frozenset([text]))
+
+    @property
+    def text(self) -> str:
+        """Python source, powers written ``a ** b``: for people, and for floats."""
+        return self.render(power_call=False)[0]
+
+    @property
+    def array_text(self) -> str:
+        """Python source with powers written ``power(a, b)``: the batch code's checked power."""
+        return self.render(power_call=True)[0]
+
+    def render(self, power_call: bool) -> tuple[str, int]:
+        """(source text, binding strength)."""
+        if self.kind == "name":
+            return self.parts[0], _ATOM
+        if self.kind == "number":
+            text = repr(self.parts[0])  # round-trips; inf and nan are names in the namespace
+            return text, (_UNARY if text.startswith("-") else _ATOM)
+        if self.kind == "call":
+            function, *args = self.parts
+            arguments = ", ".join(arg.render(power_call)[0] for arg in args)
+            return f"{function}({arguments})", _ATOM
+        if self.kind == "neg":
+            operand, strength = self.parts[0].render(power_call)
+            return f"-{_wrap(operand, strength <= _UNARY)}", _UNARY
+        (left, left_strength), (right, right_strength) = (
+            part.render(power_call) for part in self.parts
+        )
+        if self.kind == "**":
+            if power_call:
+                return f"power({left}, {right})", _ATOM
+            # ** binds to the right, and its base must be an atom.
+            return (
+                f"{_wrap(left, left_strength < _ATOM)} ** {_wrap(right, right_strength < _UNARY)}",
+                _POWER,
+            )
+        strength = _STRENGTH[self.kind]
+        left = _wrap(left, left_strength < strength)
+        right = _wrap(right, right_strength <= strength)
+        return f"{left} {self.kind} {right}", strength
 
     def __repr__(self) -> str:
         return f"_Expr({self.text!r})"
 
     def __add__(self, other: object) -> _Expr:
-        return _binary(self, "+", other, _SUM)
+        return _binary(self, "+", other)
 
     def __radd__(self, other: object) -> _Expr:
-        return _binary(other, "+", self, _SUM)
+        return _binary(other, "+", self)
 
     def __sub__(self, other: object) -> _Expr:
-        return _binary(self, "-", other, _SUM)
+        return _binary(self, "-", other)
 
     def __rsub__(self, other: object) -> _Expr:
-        return _binary(other, "-", self, _SUM)
+        return _binary(other, "-", self)
 
     def __mul__(self, other: object) -> _Expr:
-        return _binary(self, "*", other, _PRODUCT)
+        return _binary(self, "*", other)
 
     def __rmul__(self, other: object) -> _Expr:
-        return _binary(other, "*", self, _PRODUCT)
+        return _binary(other, "*", self)
 
     def __truediv__(self, other: object) -> _Expr:
-        return _binary(self, "/", other, _PRODUCT)
+        return _binary(self, "/", other)
 
     def __rtruediv__(self, other: object) -> _Expr:
-        return _binary(other, "/", self, _PRODUCT)
+        return _binary(other, "/", self)
 
     def __pow__(self, other: object) -> _Expr:
-        return _binary(self, "**", other, _POWER)
+        return _binary(self, "**", other)
 
     def __rpow__(self, other: object) -> _Expr:
-        return _binary(other, "**", self, _POWER)
+        return _binary(other, "**", self)
 
     def __neg__(self) -> _Expr:
-        operand = _wrap(self, self.strength <= _UNARY)
-        return _Expr(f"-{operand}", _UNARY, self.names)
+        return _Expr("neg", (self,), self.names)
 
     def __abs__(self) -> _Expr:
         return _call("abs", self)
@@ -150,8 +192,7 @@ def _as_expr(x: object) -> _Expr:
     if isinstance(x, _Expr):
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):
-        text = repr(x)  # round-trips exactly; inf and nan are names in the generated namespace
-        return _Expr(text, _UNARY if text.startswith("-") else _ATOM)
+        return _Expr("number", (x,))
     raise TypeError(f"cannot write {type(x).__name__} {x!r} into generated code")
 
 
@@ -159,11 +200,11 @@ def _is_one(x: object) -> bool:
     return not isinstance(x, _Expr) and x == 1
 
 
-def _wrap(x: _Expr, parenthesize: bool) -> str:
-    return f"({x.text})" if parenthesize else x.text
+def _wrap(text: str, parenthesize: bool) -> str:
+    return f"({text})" if parenthesize else text
 
 
-def _binary(left: object, symbol: str, right: object, strength: int) -> _Expr:
+def _binary(left: object, symbol: str, right: object) -> _Expr:
     # Multiplying by one and raising to the power one are exact no-ops on floats and on arrays;
     # dropping them keeps the seed gradient 1.0 and the power rule's a ** (2 - 1) readable.
     if symbol == "*" and _is_one(left):
@@ -171,20 +212,13 @@ def _binary(left: object, symbol: str, right: object, strength: int) -> _Expr:
     if symbol in ("*", "**") and _is_one(right):
         return _as_expr(left)
     left, right = _as_expr(left), _as_expr(right)
-    if symbol == "**":  # binds to the right, and its base must be an atom
-        text = f"{_wrap(left, left.strength < _ATOM)} ** {_wrap(right, right.strength < _UNARY)}"
-    else:
-        text = (
-            f"{_wrap(left, left.strength < strength)} {symbol} "
-            f"{_wrap(right, right.strength <= strength)}"
-        )
-    return _Expr(text, strength, left.names | right.names)
+    return _Expr(symbol, (left, right), left.names | right.names)
 
 
 def _call(function: str, *args: object) -> _Expr:
-    exprs = [_as_expr(arg) for arg in args]
+    exprs = tuple(_as_expr(arg) for arg in args)
     names = frozenset().union(*(expr.names for expr in exprs))
-    return _Expr(f"{function}({', '.join(expr.text for expr in exprs)})", _ATOM, names)
+    return _Expr("call", (function, *exprs), names)
 
 
 # The functions the engine's derivative rules call, as stand-ins that write a call instead. The
@@ -273,10 +307,23 @@ _FLOAT_FUNCTIONS: dict[str, object] = {
 }
 
 
-def _array_sigmoid(a: np.ndarray) -> np.ndarray:
-    # The engine's formula: 1 / (1 + e**-a), and e**a where e**-a would overflow.
-    saturated = np.exp(np.minimum(a, -700.0))
-    return np.where(a < -700.0, saturated, 1.0 / (1.0 + np.exp(-np.maximum(a, -700.0))))
+def _element_by_element(function: Callable[[float], float]) -> Callable[[np.ndarray], np.ndarray]:
+    """Apply one of the engine's float functions to every element of an array."""
+
+    def apply(a: np.ndarray | float) -> np.ndarray:
+        a = np.asarray(a, dtype=float)  # a constant argument, log(2.0), is a plain float
+        results = map(function, a.ravel().tolist())
+        return np.fromiter(results, dtype=float, count=a.size).reshape(a.shape)
+
+    apply.__name__ = function.__name__
+    return apply
+
+
+def _array_power(a: np.ndarray, b: np.ndarray | float) -> np.ndarray:
+    """The engine's checked power, element by element (broadcasting a constant exponent)."""
+    a, b = np.broadcast_arrays(a, b)
+    results = map(_power, a.ravel().tolist(), b.ravel().tolist())
+    return np.fromiter(results, dtype=float, count=a.size).reshape(a.shape)
 
 
 def _ordered_sum(stack: np.ndarray) -> np.ndarray:
@@ -291,21 +338,24 @@ def _ordered_sum(stack: np.ndarray) -> np.ndarray:
     return total
 
 
-# For batches: numpy functions that work element-wise on arrays (one row per node, one column per
-# sample). Domain errors surface through numpy's floating-point error mode (see `_run_batch`).
+# For batches: functions on arrays with one row per node and one column per sample. numpy's exp,
+# log, tanh and power differ from the math module's in the last bit for a few percent of arguments,
+# and a saturated unit turns that into a visible difference (1 - tanh(a) ** 2 for tanh(a) near 1).
+# So those run the engine's own float functions element by element, slower but the engine's
+# numbers; numpy's arithmetic, sqrt, sin, cos, abs and comparisons give the same floats as Python's.
 _ARRAY_FUNCTIONS: dict[str, object] = {
-    "exp": np.exp,
-    "log": np.log,
+    "exp": _element_by_element(_exp),
+    "log": _element_by_element(_log),
     "sqrt": np.sqrt,
-    "tanh": np.tanh,
-    "sigmoid": _array_sigmoid,
-    "relu": lambda a: np.maximum(a, 0.0),
+    "tanh": _element_by_element(math.tanh),
+    "sigmoid": _element_by_element(_sigmoid),
+    "relu": lambda a: np.where(a > 0.0, a, 0.0),
     "sin": np.sin,
     "cos": np.cos,
     "abs": np.abs,
-    "power": np.power,
+    "power": _array_power,
     "step": lambda a: (a > 0.0).astype(float),
-    "sign": np.sign,
+    "sign": lambda a: (a > 0.0).astype(float) - (a < 0.0),
     "inf": math.inf,
     "nan": math.nan,
     "ordered_sum": _ordered_sum,
@@ -522,7 +572,7 @@ def _write_source(trace: _Trace) -> str:
             if not isinstance(parent, Value) or parent not in trace.needs_grad:
                 continue
             term = _partial_expr(user.op, position, gradient[user], _Expr.name(names[user]), args)
-            if parent not in gradient and term.names == {term.text}:
+            if parent not in gradient and term.kind == "name":
                 gradient[parent] = term
                 continue
             name = gradient[parent].text if parent in owns_name else claim_gradient_name(parent)
@@ -640,7 +690,7 @@ class _BatchWriter:
             if bound.get(name) != text:
                 self.lines.append(f"    {name} = {text}")
                 bound[name] = text
-        self.lines.append(f"    {target} = {expr.text}")
+        self.lines.append(f"    {target} = {expr.array_text}")
 
     # -------------------------------------------------------------- forward
     def _forward(self, key: tuple[int, str, tuple[bool, ...]], nodes: list[Value]) -> None:
@@ -708,7 +758,8 @@ class _BatchWriter:
             # The loss is alone at its depth; its gradient is the seed 1.0, folded in as a number.
             g = 1.0 if users == [self.trace.outputs[0]] else _Expr.name("g")
             expr = _partial_expr(op, position, g, _Expr.name("out"), args)
-            if expr.text == "g":  # the gradient passes through unchanged (a sum): share its row
+            if expr.kind == "name" and expr.parts == ("g",):
+                # The gradient passes on unchanged (through a sum): share its row.
                 for user in users:
                     self.contribution_row[(user, position)] = grad_rows[user]
                 continue
@@ -889,10 +940,11 @@ class CompiledGraph:
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
                 outputs, parameter_grads = self._batch_forward_backward(values, grads)
-        except FloatingPointError:
-            # numpy flags every inf and nan; the engine raises only for its domain errors. Run the
-            # samples one by one to raise the engine's error, naming the sample; if none raises,
-            # the infinities are the engine's too (1e200 * 1e200 is inf for floats as well).
+        except (ArithmeticError, ValueError):
+            # An engine function raised, or numpy flagged an inf or nan, which the engine does only
+            # for its domain errors. Run the samples one by one to raise the engine's error, naming
+            # the sample; if none raises, the infinities are the engine's too (1e200 * 1e200 is
+            # inf for floats as well).
             for index, sample in enumerate(data.tolist()):
                 try:
                     self._run_sample(sample, parameters)
