@@ -1,0 +1,97 @@
+"""fit(..., compile=True): the same training as without compiling, with the usual optimisers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    binary_cross_entropy,
+    fit,
+    hinge_loss,
+    make_moons,
+    mse_loss,
+    people,
+)
+from nn.compiled import MAX_TARGETS
+
+
+def train_both(make_model, X, y, make_optimizer=lambda m: SGD(m.parameters(), lr=0.1), **options):
+    """Train two identical models, with and without compile: their parameters and histories."""
+    results = []
+    for compile in (False, True):
+        model = make_model()
+        history = fit(model, X, y, optimizer=make_optimizer(model), compile=compile, **options)
+        results.append(([p.data for p in model.parameters()], history))
+    return results
+
+
+def test_the_article_per_sample_training_is_the_same_to_the_last_bit():
+    # One sample per step: the compiled code does the engine's operations in the engine's order.
+    X, y = people()
+    (plain, plain_history), (compiled, compiled_history) = train_both(
+        lambda: MLP(2, [2, 1], seed=4), X, y, epochs=60
+    )
+    assert compiled == plain
+    assert compiled_history == pytest.approx(plain_history, rel=1e-12)
+    assert compiled_history[-1] < compiled_history[0]
+
+
+@pytest.mark.parametrize(
+    "loss, labels",
+    [(mse_loss, "0/1"), (binary_cross_entropy, "0/1"), (hinge_loss, "-1/+1")],
+)
+def test_batches_shuffled_with_each_loss(loss, labels):
+    X, y = make_moons(30, seed=1)
+    if labels == "-1/+1":
+        y = 2 * y - 1
+    output = "linear" if loss is hinge_loss else "sigmoid"
+    (plain, plain_history), (compiled, compiled_history) = train_both(
+        lambda: MLP(2, [4, 1], "tanh", output, seed=2),
+        X,
+        y,
+        loss=loss,
+        epochs=15,
+        batch_size=8,  # 30 samples: batches of 8, 8, 8 and 6, both paths of CompiledLoss
+        shuffle=True,
+        seed=5,
+    )
+    assert compiled == pytest.approx(plain, rel=1e-9, abs=1e-12)
+    assert compiled_history == pytest.approx(plain_history, rel=1e-9)
+
+
+def test_adam_and_a_model_with_two_outputs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 3))
+    y = rng.integers(0, 2, size=(12, 2)).astype(float)  # four distinct target rows
+    (plain, plain_history), (compiled, compiled_history) = train_both(
+        lambda: MLP(3, [3, 2], seed=1),
+        X,
+        y,
+        epochs=10,
+        batch_size=12,
+        make_optimizer=lambda m: Adam(m.parameters(), lr=0.01),
+    )
+    assert compiled == pytest.approx(plain, rel=1e-9, abs=1e-12)
+    assert compiled_history == pytest.approx(plain_history, rel=1e-9)
+
+
+def test_too_many_distinct_targets_are_refused():
+    X = np.linspace(-1, 1, MAX_TARGETS + 1)
+    with pytest.raises(ValueError, match=r"once per distinct target.*33.*train without compile"):
+        fit(MLP(1, [1]), X, X, epochs=1, compile=True)
+
+
+def test_a_loss_that_is_not_a_mean_over_samples_is_refused():
+    def summed_squares(y_true, y_pred):
+        total = 0.0
+        for t, p in zip(y_true, y_pred):
+            total = total + (t - p) ** 2
+        return total
+
+    X, y = people()
+    with pytest.raises(ValueError, match="mean of per-sample losses"):
+        fit(MLP(2, [2, 1], seed=0), X, y, loss=summed_squares, epochs=1, compile=True)
