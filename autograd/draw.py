@@ -19,7 +19,8 @@ Rendering needs no system package: the DOT text goes to the command of the ``gra
 package (a self-contained port of Graphviz's ``dot``, installed with this project), else to a
 system ``dot``; the environment variable ``BACKPROPLAB_DOT`` names any other renderer command.
 
-Node names are numbered in `topological_order`, so the same graph always gives the same DOT text.
+Node names are numbered in reading order (depth first, parents in argument order), so the same
+graph always gives the same DOT text.
 Labels are escaped: whatever a label holds is shown as text and never read as DOT or SVG markup.
 """
 
@@ -32,12 +33,11 @@ import os
 import shutil
 import subprocess
 import sysconfig
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import graphviz
 
-from autograd.backprop import topological_order
 from autograd.engine import Value
 
 RENDERER_ENV = "BACKPROPLAB_DOT"
@@ -122,30 +122,33 @@ class Group:
 
 # ---------------------------------------------------------------------- DOT
 def to_dot(
-    root: Value,
+    root: Value | Sequence[Value],
     *,
     digits: int = 4,
     show_grad: bool = True,
     groups: Iterable[Group] = (),
+    inputs: Sequence[Value] = (),
     legend: bool = True,
 ) -> graphviz.Digraph:
     """The computation graph that produced `root`, as a `graphviz.Digraph` (DOT text: ``.source``).
 
+    `root` is the output Value, or a list of outputs drawn together in one picture.
     `digits` is the number of significant digits shown for data and grad; `show_grad=False` leaves
-    the grads out. `groups` draws boxes around Values (see `Group`). The same graph and options
-    always give byte-identical DOT.
+    the grads out. `groups` draws boxes around Values (see `Group`). `inputs` are leaves to line
+    up in a column of their own at the far left, top to bottom in the given order (a model's input
+    vector); they may not be in a group. The same graph and options always give byte-identical DOT.
 
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
     graphviz package call a system ``dot``, which may not be installed.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"to_dot draws a Value, not {type(root).__name__}")
+    outputs = _outputs(root, "to_dot")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a positive int, not {digits!r}")
-    order = topological_order(root)
+    order = _graph_of(outputs)
     number = {value: i for i, value in enumerate(order)}
     groups = tuple(groups)
     home = _place_in_groups(groups, number)
+    inputs = _checked_inputs(inputs, number, home)
 
     graph = graphviz.Digraph("backproplab")
     graph.attr(rankdir="LR", fontname=_FONT, nodesep="0.15", ranksep="0.3")
@@ -153,15 +156,22 @@ def to_dot(
     graph.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.6", color="#555555")
 
     def draw_values(target: graphviz.Digraph, members: Iterable[Value]) -> None:
-        for value in sorted(members, key=number.__getitem__):
-            _draw_value(target, value, number[value], value is root, digits, show_grad)
+        for value in members:
+            is_output = value in outputs
+            _draw_value(target, value, number[value], is_output, digits, show_grad)
 
-    draw_values(graph, (value for value in order if value not in home))
+    # Graphviz keeps the order of declaration among equals, so inputs come first and in order.
+    draw_values(graph, inputs)
+    draw_values(graph, (value for value in order if value not in home and value not in inputs))
     clusters = itertools.count()
     for group in groups:
-        _draw_group(graph, group, home, draw_values, clusters)
+        _draw_group(graph, group, home, draw_values, number, clusters)
     for value in order:
         _draw_edges(graph, value, number)
+    if groups:
+        _keep_groups_after_their_inputs(graph, order, number, home)
+    if inputs:
+        _line_up_inputs(graph, inputs, order, number)
     if legend:
         _draw_legend(graph)
     return graph
@@ -191,7 +201,73 @@ def _place_in_groups(groups: tuple[Group, ...], number: dict[Value, int]) -> dic
     return home
 
 
-def _draw_group(graph, group, home, draw_values, clusters) -> None:
+def _checked_inputs(
+    inputs: Sequence[Value], number: dict[Value, int], home: dict[Value, Group]
+) -> tuple[Value, ...]:
+    inputs = tuple(dict.fromkeys(inputs))
+    for value in inputs:
+        if not isinstance(value, Value):
+            raise TypeError(f"inputs must be Values, not {type(value).__name__}")
+        if value not in number:
+            raise ValueError(f"the input {value!r} is not in the drawn graph")
+        if not value.is_leaf:
+            raise ValueError(
+                f"the input {value!r} is computed from other Values; inputs are leaves"
+            )
+        if value in home:
+            raise ValueError(f"the input {value!r} is also in group {home[value].label!r}")
+    return inputs
+
+
+def _line_up_inputs(graph, inputs, order, number) -> None:
+    """Put the inputs in one column, with every other leaf to their right."""
+    with graph.subgraph() as column:
+        column.attr(rank="same")
+        for value in inputs:
+            column.node(f"v{number[value]}")
+        # An invisible edge between neighbours keeps them in the given order, top to bottom.
+        for upper, lower in itertools.pairwise(inputs):
+            column.edge(f"v{number[upper]}", f"v{number[lower]}", style="invis")
+    # Invisible edges only steer the layout: each other leaf (a weight, a bias) is pushed a rank
+    # to the right of the inputs, so the inputs stand alone on the left as in a network diagram.
+    first = f"v{number[inputs[0]]}"
+    for value in order:
+        if value.is_leaf and value not in inputs:
+            graph.edge(first, f"v{number[value]}", style="invis")
+
+
+def _keep_groups_after_their_inputs(graph, order, number, home) -> None:
+    """Put each group's leaves (a neuron's weights and bias) to the right of what flows into it.
+
+    Left alone, Graphviz draws a leaf just before the operation that uses it, so a layer's
+    weights would stand beside the previous layer and the two boxes would overlap. An invisible
+    edge from the group's deepest input to each of its leaves keeps the groups in reading order.
+    Leaves also used outside their group are left alone: such an edge could close a cycle.
+    """
+    depth: dict[Value, int] = {}
+    deepest_input: dict[Group, Value] = {}
+    used_elsewhere: set[Value] = set()
+    for value in order:
+        parents = [parent for parent in value.parents if isinstance(parent, Value)]
+        depth[value] = 1 + max((depth[parent] for parent in parents), default=-1)
+        group = home.get(value)
+        for parent in parents:
+            if home.get(parent) is group:
+                continue
+            used_elsewhere.add(parent)
+            if group is None:
+                continue
+            known = deepest_input.get(group)
+            if known is None or depth[parent] > depth[known]:
+                deepest_input[group] = parent
+    for value in order:
+        group = home.get(value)
+        if value.is_leaf and group in deepest_input and value not in used_elsewhere:
+            source = deepest_input[group]
+            graph.edge(f"v{number[source]}", f"v{number[value]}", style="invis")
+
+
+def _draw_group(graph, group, home, draw_values, number, clusters) -> None:
     # Graphviz draws a subgraph as a box only when its name starts with "cluster".
     with graph.subgraph(name=f"cluster_{next(clusters)}") as box:
         box.attr(
@@ -201,9 +277,10 @@ def _draw_group(graph, group, home, draw_values, clusters) -> None:
             fontsize="11",
             labeljust="l",
         )
-        draw_values(box, (value for value in group.values if home[value] is group))
+        members = {value: None for value in group.values if home[value] is group}
+        draw_values(box, sorted(members, key=number.__getitem__))
         for subgroup in group.subgroups:
-            _draw_group(box, subgroup, home, draw_values, clusters)
+            _draw_group(box, subgroup, home, draw_values, number, clusters)
 
 
 def _draw_value(graph, value: Value, n: int, is_output: bool, digits: int, show_grad: bool) -> None:
@@ -308,10 +385,50 @@ def _html_label(text: str) -> str:
     return f"<{_escape(text)}>"
 
 
-def count_nodes(root: Value) -> int:
+def _outputs(root: object, who: str) -> tuple[Value, ...]:
+    """The Values to draw from: `root` itself, or each Value of a non-empty list of them."""
+    if isinstance(root, Value):
+        return (root,)
+    if isinstance(root, (list, tuple)) and root:
+        for position, value in enumerate(root):
+            if not isinstance(value, Value):
+                raise TypeError(f"{who} draws Values; item {position} is a {type(value).__name__}")
+        return tuple(root)
+    given = "an empty list" if isinstance(root, (list, tuple)) else type(root).__name__
+    raise TypeError(f"{who} draws a Value or a non-empty list of Values, not {given}")
+
+
+def _graph_of(outputs: tuple[Value, ...]) -> list[Value]:
+    """Every Value the outputs depend on, each once, inputs before their users.
+
+    Depth first, parents in argument order, without recursion: Values come in the order an
+    expression is read (``w0 * x0 + w1 * x1`` gives w0, x0, w0 * x0, w1, ...), so the drawing
+    lists them top to bottom in that order, and node names never depend on memory addresses.
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    for output in outputs:
+        if output in seen:
+            continue
+        seen.add(output)
+        stack = [(output, iter(output.parents))]
+        while stack:
+            value, parents = stack[-1]
+            for parent in parents:
+                if isinstance(parent, Value) and parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, iter(parent.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(value)
+    return order
+
+
+def count_nodes(root: Value | Sequence[Value]) -> int:
     """How many nodes `to_dot` draws for `root`: its Values, operations and constants."""
     count = 0
-    for value in topological_order(root):
+    for value in _graph_of(_outputs(root, "count_nodes")):
         count += 1
         if value.parents:
             count += 1 + sum(1 for parent in value.parents if not isinstance(parent, Value))
@@ -382,12 +499,13 @@ def render_svg(graph: graphviz.Digraph | str, *, timeout: float = DEFAULT_TIMEOU
 
 
 def to_svg(
-    root: Value,
+    root: Value | Sequence[Value],
     path: str | os.PathLike[str] | None = None,
     *,
     digits: int = 4,
     show_grad: bool = True,
     groups: Iterable[Group] = (),
+    inputs: Sequence[Value] = (),
     legend: bool = True,
     max_nodes: int = MAX_NODES,
     timeout: float = DEFAULT_TIMEOUT,
@@ -398,8 +516,7 @@ def to_svg(
     `GraphTooLargeError` before anything is rendered; no renderer raises `RendererNotFoundError`,
     and a renderer that fails or outlasts `timeout` seconds raises `RenderError`.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"to_svg draws a Value, not {type(root).__name__}")
+    _outputs(root, "to_svg")  # a wrong argument is named before anything else happens
     nodes = count_nodes(root)
     if nodes > max_nodes:
         raise GraphTooLargeError(
@@ -407,7 +524,9 @@ def to_svg(
             "be slow and the picture unreadable. Draw a smaller part of it, pass a larger "
             "max_nodes, or take the DOT text from to_dot()."
         )
-    graph = to_dot(root, digits=digits, show_grad=show_grad, groups=groups, legend=legend)
+    graph = to_dot(
+        root, digits=digits, show_grad=show_grad, groups=groups, inputs=inputs, legend=legend
+    )
     svg = render_svg(graph, timeout=timeout)
     if path is not None:
         with open(path, "w", encoding="utf-8") as file:

@@ -9,11 +9,13 @@
     ...     opt.zero_grad(); loss.backward(); opt.step()
 
 The parts: `module` (Module, Neuron, Layer, MLP, saving and loading), `losses`, `optim`,
-`training` (fit), `data` (the article's people, two moons) and `manual` (the article's network with
+`training` (fit), `draw` (model_to_svg: a forward pass drawn neuron by neuron, layer by layer),
+`data` (the article's people, two moons) and `manual` (the article's network with
 hand-derived gradients, to check the automatic ones against).
 """
 
 from nn.data import EMILY, FRANK, PEOPLE, Person, make_moons, people
+from nn.draw import model_to_dot, model_to_svg
 from nn.losses import binary_cross_entropy, hinge_loss, mse_loss
 from nn.manual import PARAMETER_NAMES, ManualNetwork
 from nn.module import MLP, Layer, LoadError, Module, Neuron
@@ -41,6 +43,8 @@ __all__ = [
     "fit",
     "hinge_loss",
     "make_moons",
+    "model_to_dot",
+    "model_to_svg",
     "mse_loss",
     "people",
     "train_step",

@@ -28,6 +28,16 @@ from autograd import (
     to_svg,
 )
 from autograd.draw import COLOURS, RENDERER_ENV, count_nodes
+from nn import (
+    MLP,
+    PARAMETER_NAMES,
+    Layer,
+    ManualNetwork,
+    Module,
+    Neuron,
+    model_to_dot,
+    model_to_svg,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -56,7 +66,7 @@ def node_texts(svg: str) -> dict[str, list[str]]:
 
 
 def fill(node: ET.Element) -> str:
-    outline = next(e for e in node if e.tag in (f"{SVG}path", f"{SVG}polygon"))
+    outline = next(e for e in node if e.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse"))
     return outline.get("fill")
 
 
@@ -157,6 +167,18 @@ def test_a_lone_value_is_the_output():
     (node,) = shapes(svg, "node").values()
     assert texts(node) == ["alone", "data 4", "grad 0"]
     assert fill(node) == COLOURS["output"]
+
+
+def test_several_outputs_are_drawn_together():
+    x = Value(2.0, label="x")
+    y = Value(-1.0, label="y")
+    s = x + y
+    d = x * y
+    svg = to_svg([s, d], legend=False)
+    assert len(drawn(svg, "node")) == 2 + 2 + 2  # x, y, s, d and + and *
+    assert len(drawn(svg, "edge")) == 3 + 3
+    outputs = [node for node in shapes(svg, "node").values() if fill(node) == COLOURS["output"]]
+    assert sorted(texts(node)[0] for node in outputs) == ["data -2", "data 1"]
 
 
 def test_repr_svg_draws_the_value_for_notebooks():
@@ -375,8 +397,10 @@ def test_too_large_graph_is_refused_before_rendering(monkeypatch, tmp_path):
 def test_bad_arguments_are_refused():
     with pytest.raises(TypeError, match="float"):
         to_dot(3.0)
-    with pytest.raises(TypeError, match="list"):
-        to_svg([Value(1.0)])
+    with pytest.raises(TypeError, match="item 1 is a int"):
+        to_svg([Value(1.0), 2])
+    with pytest.raises(TypeError, match="empty list"):
+        to_dot([])
     with pytest.raises(ValueError, match="digits"):
         to_dot(Value(1.0), digits=0)
     with pytest.raises(TypeError, match="int"):
@@ -389,3 +413,103 @@ def test_scripts_folder_is_searched_without_path(monkeypatch):
     monkeypatch.setenv("PATH", os.devnull)
     _, _, h = article_neuron()
     assert "<svg" in to_svg(h)
+
+
+# ---------------------------------------------------------------------- drawing an nn model
+def article_network() -> MLP:
+    """The article's feedforward example: every neuron has weights [0, 1] and bias 0."""
+    model = MLP(2, [2, 1])
+    model.load_state_dict(
+        {name: 1.0 if name.endswith("w1") else 0.0 for name in model.state_dict()}
+    )
+    return model
+
+
+def first_lines(svg: str) -> dict[str, ET.Element]:
+    return {texts(node)[0]: node for node in shapes(svg, "node").values()}
+
+
+def test_model_drawing_shows_the_articles_feedforward():
+    # The article: h1 = h2 = f(0 * 2 + 1 * 3 + 0) = f(3) = 0.9526, o1 = f(h2) = 0.7216.
+    svg = model_to_svg(article_network(), [2, 3])
+    nodes = first_lines(svg)
+    assert texts(nodes["x1"]) == ["x1", "data 2"]
+    assert texts(nodes["x2"]) == ["x2", "data 3"]
+    assert texts(nodes["h1"]) == ["h1", "data 0.9526"]
+    assert texts(nodes["h2"]) == ["h2", "data 0.9526"]
+    assert texts(nodes["o1"]) == ["o1", "data 0.7216"]
+    assert fill(nodes["o1"]) == COLOURS["output"]
+    # Per neuron of 2 inputs: 2 weights, 2 products, 2 additions, a bias, the sigmoid, each
+    # computed Value with its operation: 2 + 4 + 4 + 1 + 2 = 13 nodes and 3 + 3 + 3 + 3 + 2 = 14
+    # edges. Three neurons, two inputs and the legend; the layout's invisible edges are not drawn.
+    assert len(drawn(svg, "node")) == 3 * 13 + 2 + 1
+    assert len(drawn(svg, "edge")) == 3 * 14
+
+
+def test_model_drawing_reads_like_the_articles_diagram():
+    svg = model_to_svg(article_network(), [2, 3], legend=False)
+    boxes = {texts(box)[0]: box for box in shapes(svg, "cluster").values()}
+    assert sorted(boxes) == ["hidden layer", "neuron h1", "neuron h2", "neuron o1", "output layer"]
+    assert inside(boxes["neuron h1"], boxes["hidden layer"])
+    assert inside(boxes["neuron h2"], boxes["hidden layer"])
+    assert inside(boxes["neuron o1"], boxes["output layer"])
+    nodes = first_lines(svg)
+    for name, neuron in [("L0.N0.w0", "h1"), ("L0.N0.b", "h1"), ("h1", "h1"), ("L0.N1.w1", "h2")]:
+        assert inside(nodes[name], boxes[f"neuron {neuron}"]), name
+    assert inside(nodes["o1"], boxes["neuron o1"])
+    # Left to right: the inputs, then the hidden layer, then the output layer; x1 above x2.
+    right = [bounding_box(nodes[x])[2] for x in ["x1", "x2"]]
+    hidden = bounding_box(boxes["hidden layer"])
+    output = bounding_box(boxes["output layer"])
+    assert max(right) < hidden[0]
+    assert hidden[2] < output[0]
+    assert bounding_box(nodes["x1"])[1] < bounding_box(nodes["x2"])[1]
+
+
+def test_model_drawing_with_a_target_shows_the_articles_gradients():
+    model = MLP(2, [2, 1], seed=3)
+    x, y_true = [-2.0, -1.0], 1.0  # Alice, the article's first sample
+    expected = ManualNetwork.from_mlp(model).gradients(x, y_true)
+    nodes = first_lines(model_to_svg(model, x, y_true))
+    assert "loss" in nodes
+    for name, article_name in zip(model.state_dict(), PARAMETER_NAMES, strict=True):
+        lines = texts(nodes[name])
+        assert lines[2].startswith("grad ")
+        assert float(lines[2].removeprefix("grad ")) == pytest.approx(
+            expected[article_name], rel=1e-3, abs=1e-12
+        )
+
+
+def test_model_drawing_leaves_the_model_as_it_was():
+    model = MLP(2, [2, 1], seed=1)
+    for i, parameter in enumerate(model.parameters()):
+        parameter.grad = 0.5 * i
+    before = [(p.data, p.grad) for p in model.parameters()]
+    model_to_dot(model, [0.3, -0.7], 1.0)
+    model_to_svg(model, [0.3, -0.7], 0.0)
+    assert [(p.data, p.grad) for p in model.parameters()] == before
+
+
+def test_neuron_and_layer_can_be_drawn_and_other_things_cannot():
+    neuron = Neuron(2, weights=[0, 1], bias=4)
+    nodes = first_lines(model_to_svg(neuron, [2, 3]))
+    assert texts(nodes["o1"]) == ["o1", f"data {1 / (1 + math.exp(-7)):.4g}"]
+    layer = Layer(3, 2, seed=0)
+    boxes = shapes(model_to_svg(layer, [1, 2, 3]), "cluster")
+    assert sorted(texts(box)[0] for box in boxes.values()) == [
+        "legend",
+        "neuron o1",
+        "neuron o2",
+        "output layer",
+    ]
+    with pytest.raises(TypeError, match="Neuron, a Layer or an MLP"):
+        model_to_dot(Module(), [1.0])
+    with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
+        model_to_dot(MLP(2, [1]), [1, 2, 3])
+
+
+def test_model_dot_is_deterministic():
+    def source() -> str:
+        return model_to_dot(MLP(2, [3, 2], seed=7), [0.5, -1.5], [1.0, 0.0]).source
+
+    assert source() == source()
