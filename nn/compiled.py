@@ -81,8 +81,12 @@ class CompiledLoss:
         return self._sum(xs, ts)[0] / len(xs)
 
     # ------------------------------------------------------------------ inside
-    def _sum(self, xs: Sequence[Row], ts: Sequence[Row]) -> tuple[float, list[float]]:
+    def _sum(self, xs: Sequence[Row], ts: Sequence[Row]) -> tuple[float, Sequence[float]]:
         """Sum of the samples' losses and of their gradients, one graph per target group."""
+        if len(xs) == 1:  # per-sample training, the article's: nothing to group
+            key = _key(ts[0])
+            (value, *_), grads = self._graph(key, xs[0])(_row(xs[0]))
+            return value, grads
         groups: dict[tuple[float, ...], list[int]] = {}
         for i, t in enumerate(ts):
             groups.setdefault(_key(t), []).append(i)

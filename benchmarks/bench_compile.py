@@ -1,0 +1,388 @@
+"""The graph compiler against micrograd, PyTorch and the article's hand-derived code, in one run.
+
+Run:  python benchmarks/bench_compile.py [--repeats N] [--quick]
+(micrograd comes with the `bench` extra; PyTorch is optional: without it its row is skipped)
+
+The contenders of each workload run in turn, several times, and the medians are compared, so that a
+noisy machine slows all of them alike.
+
+(a) One training step of a 2-16-16-1 MLP (relu, linear output, mean hinge loss, SGD) on 100
+    two-moons points, as in bench_engine.py: our compiled batch code with the parameters in a numpy
+    vector; the same through nn (fit's path: CompiledLoss and nn.SGD updating the Values in place);
+    micrograd; PyTorch in float64 (all 100 points in one batch); our scalar engine.
+    Goals: micrograd / compiled >= 100; compiled / PyTorch <= 3.
+(b) The article's training: 1000 epochs of per-sample SGD on its four people, the loss printed
+    every 10 epochs (into a buffer): the article's OurNeuralNetwork with its hand-derived numpy
+    gradients, written as the article wrote it; automatic gradients from the compiled graph, one
+    sample at a time; nn.fit(..., compile=True); nn.fit without compiling.
+    Goal: compiled no slower than the article's hand-derived code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from autograd import Value, compile_graph
+from nn import MLP, SGD, fit, hinge_loss, make_moons, people
+from nn.compiled import CompiledLoss
+
+try:
+    from micrograd.engine import Value as MicroValue
+except ImportError:  # the bench extra is optional
+    MicroValue = None
+try:
+    import torch
+except ImportError:  # PyTorch is not a dependency
+    torch = None
+
+LEARNING_RATE = 0.05
+SIZES = [2, 16, 16, 1]
+
+
+# ---------------------------------------------------------------------- harness
+def race(contenders: dict[str, tuple[Callable[[], object], int]], repeats: int) -> dict[str, float]:
+    """Median seconds per call of each contender; each entry is (function, calls per timing)."""
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, (fn, calls) in contenders.items():
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            samples[name].append((time.perf_counter() - start) / calls)
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def show(medians: dict[str, float], unit: float, unit_name: str) -> None:
+    for name, seconds in medians.items():
+        print(f"    {name:<44} {seconds / unit:10.3f} {unit_name}")
+
+
+def ratio(medians: dict[str, float], slow: str, fast: str, goal: str) -> None:
+    if slow in medians and fast in medians:
+        print(f"    {slow} / {fast}: {medians[slow] / medians[fast]:.2f}x   ({goal})")
+
+
+# ---------------------------------------------------------------------- (a) moons step
+def initial_weights(seed: int = 1) -> list[list[tuple[list[float], float]]]:
+    """Per layer, per neuron: (weights, bias); the same numbers for every contender."""
+    rng = np.random.default_rng(seed)
+    return [
+        [(rng.uniform(-1.0, 1.0, nin).tolist(), 0.0) for _ in range(nout)]
+        for nin, nout in zip(SIZES, SIZES[1:])
+    ]
+
+
+def mlp_forward(layers, x):
+    """relu hidden layers and a linear output, for Values of either engine."""
+    for depth, layer in enumerate(layers):
+        outputs = []
+        for weights, bias in layer:
+            total = sum((w * xi for w, xi in zip(weights, x)), bias)
+            outputs.append(total if depth == len(layers) - 1 else total.relu())
+        x = outputs
+    return x[0]
+
+
+def scalar_step(value: type, layers, points, labels) -> None:
+    """The bench_engine step: forward on every point, mean hinge loss, backward, SGD."""
+    losses = [(1 + -label * mlp_forward(layers, x)).relu() for x, label in zip(points, labels)]
+    loss = sum(losses) * (1.0 / len(losses))
+    params = [p for layer in layers for weights, bias in layer for p in (*weights, bias)]
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    for p in params:
+        p.data -= LEARNING_RATE * p.grad
+
+
+def scalar_model(value: type):
+    return [
+        [([value(w) for w in weights], value(bias)) for weights, bias in layer]
+        for layer in initial_weights()
+    ]
+
+
+def compiled_contender(points, labels) -> Callable[[], None]:
+    """Trace one sample's loss once; a step is then one call on the batch and a vector update."""
+    layers = scalar_model(Value)
+    parameters = [p for layer in layers for weights, bias in layer for p in (*weights, bias)]
+    x = [Value(0.0, label="x0"), Value(0.0, label="x1")]
+    label = Value(1.0, label="label")
+    loss = (1 + -label * mlp_forward(layers, x)).relu()
+    compiled = compile_graph(loss, [*x, label], parameters)
+    batch = np.column_stack([points, labels])
+    theta = np.array([p.data for p in parameters])
+
+    def step() -> None:
+        _, grads = compiled(batch, theta, reduction="mean")
+        theta[:] -= LEARNING_RATE * grads
+
+    return step
+
+
+def nn_compiled_contender(points, labels) -> Callable[[], None]:
+    model = MLP(2, SIZES[1:], "relu", "linear", seed=1)
+    optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
+    xs, ts = points.tolist(), labels.tolist()
+    compiled = CompiledLoss(model, hinge_loss, xs, ts)
+    return lambda: compiled.train_step(optimizer, xs, ts)
+
+
+def torch_contender(points, labels) -> Callable[[], None]:
+    layers = [torch.nn.Linear(nin, nout).double() for nin, nout in zip(SIZES, SIZES[1:])]
+    with torch.no_grad():
+        for linear, neurons in zip(layers, initial_weights()):
+            linear.weight.copy_(torch.tensor([weights for weights, _ in neurons]))
+            linear.bias.copy_(torch.tensor([bias for _, bias in neurons]))
+    model = torch.nn.Sequential(layers[0], torch.nn.ReLU(), layers[1], torch.nn.ReLU(), layers[2])
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    X = torch.tensor(points, dtype=torch.float64)
+    y = torch.tensor(labels, dtype=torch.float64)
+
+    def step() -> None:
+        optimizer.zero_grad()
+        scores = model(X).squeeze(1)
+        loss = torch.relu(1 - y * scores).mean()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def moons_step(repeats: int) -> None:
+    X, y = make_moons(100, seed=0)
+    labels = 2 * y - 1
+    points_list, labels_list = X.tolist(), labels.tolist()
+    contenders = {
+        "compiled (batch code, numpy parameters)": (compiled_contender(X, labels), 50),
+        "compiled via nn (CompiledLoss + nn.SGD)": (nn_compiled_contender(X, labels), 20),
+    }
+    if torch is not None:
+        contenders["PyTorch float64"] = (torch_contender(X, labels), 50)
+    engine = scalar_model(Value)
+    contenders["our scalar engine"] = (
+        lambda: scalar_step(Value, engine, points_list, labels_list),
+        1,
+    )
+    if MicroValue is not None:
+        micro = scalar_model(MicroValue)
+        contenders["micrograd"] = (
+            lambda: scalar_step(MicroValue, micro, points_list, labels_list),
+            1,
+        )
+    print("(a) 2-16-16-1 training step on 100 two-moons points, per step:")
+    medians = race(contenders, repeats)
+    show(medians, 1e-3, "ms")
+    compiled = "compiled (batch code, numpy parameters)"
+    ratio(medians, "micrograd", compiled, "goal >= 100")
+    ratio(medians, compiled, "PyTorch float64", "goal <= 3")
+    ratio(medians, "compiled via nn (CompiledLoss + nn.SGD)", "PyTorch float64", "for reference")
+    ratio(medians, "our scalar engine", compiled, "for reference")
+    if torch is None:
+        print("    (PyTorch is not installed: its row is skipped)")
+    if MicroValue is None:
+        print("    (micrograd is not installed: pip install -e '.[bench]')")
+
+
+# ---------------------------------------------------------------------- (b) the article
+# The article's code, as the article wrote it (only its indentation is ours).
+def sigmoid(x):
+    # Sigmoid activation function: f(x) = 1 / (1 + e^(-x))
+    return 1 / (1 + np.exp(-x))
+
+
+def deriv_sigmoid(x):
+    # Derivative of sigmoid: f'(x) = f(x) * (1 - f(x))
+    fx = sigmoid(x)
+    return fx * (1 - fx)
+
+
+def mse_loss(y_true, y_pred):
+    # y_true and y_pred are numpy arrays of the same length.
+    return ((y_true - y_pred) ** 2).mean()
+
+
+class OurNeuralNetwork:
+    def __init__(self):
+        # Weights
+        self.w1 = np.random.normal()
+        self.w2 = np.random.normal()
+        self.w3 = np.random.normal()
+        self.w4 = np.random.normal()
+        self.w5 = np.random.normal()
+        self.w6 = np.random.normal()
+
+        # Biases
+        self.b1 = np.random.normal()
+        self.b2 = np.random.normal()
+        self.b3 = np.random.normal()
+
+    def feedforward(self, x):
+        # x is a numpy array with 2 elements.
+        h1 = sigmoid(self.w1 * x[0] + self.w2 * x[1] + self.b1)
+        h2 = sigmoid(self.w3 * x[0] + self.w4 * x[1] + self.b2)
+        o1 = sigmoid(self.w5 * h1 + self.w6 * h2 + self.b3)
+        return o1
+
+    def train(self, data, all_y_trues):
+        learn_rate = 0.1
+        epochs = 1000  # number of times to loop through the entire dataset
+
+        for epoch in range(epochs):
+            for x, y_true in zip(data, all_y_trues):
+                # --- Do a feedforward (we'll need these values later)
+                sum_h1 = self.w1 * x[0] + self.w2 * x[1] + self.b1
+                h1 = sigmoid(sum_h1)
+
+                sum_h2 = self.w3 * x[0] + self.w4 * x[1] + self.b2
+                h2 = sigmoid(sum_h2)
+
+                sum_o1 = self.w5 * h1 + self.w6 * h2 + self.b3
+                o1 = sigmoid(sum_o1)
+                y_pred = o1
+
+                # --- Calculate partial derivatives.
+                # --- Naming: d_L_d_w1 represents "partial L / partial w1"
+                d_L_d_ypred = -2 * (y_true - y_pred)
+
+                # Neuron o1
+                d_ypred_d_w5 = h1 * deriv_sigmoid(sum_o1)
+                d_ypred_d_w6 = h2 * deriv_sigmoid(sum_o1)
+                d_ypred_d_b3 = deriv_sigmoid(sum_o1)
+
+                d_ypred_d_h1 = self.w5 * deriv_sigmoid(sum_o1)
+                d_ypred_d_h2 = self.w6 * deriv_sigmoid(sum_o1)
+
+                # Neuron h1
+                d_h1_d_w1 = x[0] * deriv_sigmoid(sum_h1)
+                d_h1_d_w2 = x[1] * deriv_sigmoid(sum_h1)
+                d_h1_d_b1 = deriv_sigmoid(sum_h1)
+
+                # Neuron h2
+                d_h2_d_w3 = x[0] * deriv_sigmoid(sum_h2)
+                d_h2_d_w4 = x[1] * deriv_sigmoid(sum_h2)
+                d_h2_d_b2 = deriv_sigmoid(sum_h2)
+
+                # --- Update weights and biases
+                # Neuron h1
+                self.w1 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h1_d_w1
+                self.w2 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h1_d_w2
+                self.b1 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h1_d_b1
+
+                # Neuron h2
+                self.w3 -= learn_rate * d_L_d_ypred * d_ypred_d_h2 * d_h2_d_w3
+                self.w4 -= learn_rate * d_L_d_ypred * d_ypred_d_h2 * d_h2_d_w4
+                self.b2 -= learn_rate * d_L_d_ypred * d_ypred_d_h2 * d_h2_d_b2
+
+                # Neuron o1
+                self.w5 -= learn_rate * d_L_d_ypred * d_ypred_d_w5
+                self.w6 -= learn_rate * d_L_d_ypred * d_ypred_d_w6
+                self.b3 -= learn_rate * d_L_d_ypred * d_ypred_d_b3
+
+            # --- Calculate total loss at the end of each epoch
+            if epoch % 10 == 0:
+                y_preds = np.apply_along_axis(self.feedforward, 1, data)
+                loss = mse_loss(all_y_trues, y_preds)
+                print(f"Epoch {epoch} loss: {loss:.3f}")
+
+
+# The same training with automatic gradients: the article's network and loss traced once with
+# Values, then the compiled code run one sample at a time on plain floats.
+def compile_article_loss():
+    x0, x1, y_true = Value(0.0, label="x0"), Value(0.0, label="x1"), Value(0.0, label="y_true")
+    names = ["w1", "w2", "b1", "w3", "w4", "b2", "w5", "w6", "b3"]
+    w1, w2, b1, w3, w4, b2, w5, w6, b3 = parameters = [Value(0.0, label=n) for n in names]
+    h1 = (w1 * x0 + w2 * x1 + b1).sigmoid()
+    h2 = (w3 * x0 + w4 * x1 + b2).sigmoid()
+    o1 = (w5 * h1 + w6 * h2 + b3).sigmoid()
+    loss = (y_true - o1) ** 2
+    return compile_graph(loss, [x0, x1, y_true], parameters)
+
+
+def train_compiled(compiled, data, all_y_trues, theta: list[float]) -> list[float]:
+    learn_rate = 0.1
+    rows = [[*x, y] for x, y in zip(data.tolist(), all_y_trues.tolist())]
+    for epoch in range(1000):
+        for row in rows:
+            _, grads = compiled(row, theta)
+            theta = [p - learn_rate * g for p, g in zip(theta, grads)]
+        if epoch % 10 == 0:
+            loss = sum(compiled(row, theta)[0][0] for row in rows) / len(rows)
+            print(f"Epoch {epoch} loss: {loss:.3f}")
+    return theta
+
+
+def quietly(fn: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        with contextlib.redirect_stdout(io.StringIO()):
+            fn()
+
+    return run
+
+
+def article_training(repeats: int) -> None:
+    data, all_y_trues = people()
+    compiled = compile_article_loss()
+
+    def article() -> None:
+        np.random.seed(0)
+        OurNeuralNetwork().train(data, all_y_trues)
+
+    def automatic() -> None:
+        theta = np.random.default_rng(0).standard_normal(9).tolist()
+        train_compiled(compiled, data, all_y_trues, theta)
+
+    def nn_fit(compile: bool) -> Callable[[], None]:
+        return lambda: fit(
+            MLP(2, [2, 1], seed=0),
+            data,
+            all_y_trues,
+            report_every=10,
+            progress=False,
+            compile=compile,
+        )
+
+    contenders = {
+        "article's hand-derived numpy code": (quietly(article), 1),
+        "automatic gradients, compiled, per sample": (quietly(automatic), 1),
+        "nn.fit(..., compile=True)": (quietly(nn_fit(True)), 1),
+        "nn.fit, scalar engine": (quietly(nn_fit(False)), 1),
+    }
+    print("(b) the article's training: 1000 epochs x 4 samples, per-sample SGD, whole run:")
+    medians = race(contenders, repeats)
+    show(medians, 1e-3, "ms")
+    ratio(
+        medians,
+        "article's hand-derived numpy code",
+        "automatic gradients, compiled, per sample",
+        "goal >= 1",
+    )
+    ratio(
+        medians, "article's hand-derived numpy code", "nn.fit(..., compile=True)", "for reference"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=9, help="timings per contender (median)")
+    parser.add_argument("--quick", action="store_true", help="3 repeats")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else args.repeats
+    versions = f"Python {sys.version.split()[0]}, numpy {np.__version__}"
+    if torch is not None:
+        versions += f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    print(f"{versions}; {repeats} repeats, medians")
+    moons_step(repeats)
+    article_training(repeats)
+
+
+if __name__ == "__main__":
+    main()
