@@ -607,7 +607,7 @@ class _BatchWriter:
         self.row: dict[Value, int] = {}
         for value in (*trace.inputs, *trace.parameters):
             self.row[value] = len(self.row)
-        self.value_rows = len(self.row)
+        self.value_rows = 0  # set once the operations have their rows
         self.grad_rows = 2
         self.grad_row: dict[Value, int] = {trace.outputs[0]: self.ONES}
         self.contribution_row: dict[tuple[Value, int], int] = {}
@@ -892,6 +892,8 @@ class CompiledGraph:
                 "data must be one sample (a list, tuple or 1-D array of numbers) or a batch "
                 f"(a 2-D numpy array), not {type(data).__name__}"
             )
+        elif data and isinstance(data[0], (Sequence, np.ndarray)):
+            raise TypeError("a batch must be a 2-D numpy array: pass np.array(rows)")
         if len(data) != len(self.inputs):
             raise ValueError(self._shape_message(f"one sample of {len(data)} numbers"))
         return [x if type(x) is float else _as_float(x, "an input") for x in data]

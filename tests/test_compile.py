@@ -445,3 +445,17 @@ def test_labels_become_names_and_clashes_are_resolved():
     compiled = compile_graph(loss, [], [a, b, c])
     assert compiled.source.startswith("def forward_backward(L0_N0_w0, exp_, L0_N0_w0_2):")
     assert compiled([], [1.0, 2.0, 3.0])[1] == pytest.approx((2 * math.exp(2), math.exp(2), 1.0))
+
+
+def test_batch_code_groups_independent_operations():
+    # A 2-16-16-1 MLP has 600-odd operations; the batch code computes each depth's operations of
+    # one kind in one statement (a layer's 256 products at once), so it has far fewer lines.
+    model = MLP(2, [16, 16, 1], "relu", "linear", seed=0)
+    build = mlp_builder(model, "hinge")
+    compiled = trace(build, [0.5, -0.5, 1.0], [p.data for p in model.parameters()])
+    operations = compiled.source.split("# backward")[0].count(" = ")
+    forward = compiled.batch_source.split("# back through")[0].splitlines()
+    forward_statements = [line for line in forward if line.strip().startswith("values[")]
+    assert operations > 600
+    assert len(forward_statements) < 60
+    assert "values[" in compiled.batch_source and "256 x *" in compiled.batch_source

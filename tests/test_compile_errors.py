@@ -168,3 +168,10 @@ def test_infinities_pass_where_the_engine_lets_them_pass():
     assert math.isinf(out) and math.isinf(grad)
     (outs,), grads = compiled(np.array([[1e200], [1.0]]))
     assert math.isinf(outs[0]) and outs[1] == 1.0 and math.isinf(grads[0])
+
+
+def test_a_list_of_rows_is_pointed_to_numpy(compiled):
+    with pytest.raises(
+        TypeError, match=r"a batch must be a 2-D numpy array: pass np.array\(rows\)"
+    ):
+        compiled([[1.0, 2.0], [3.0, 4.0]])
