@@ -15,9 +15,9 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd import RenderError, Value, grad, to_svg
+from autograd import RenderError, Value, grad
 from demos._cli import aligned, heading, make_parser, parse, run, write_text
-from nn import EMILY, FRANK, MLP, PEOPLE, SGD, Neuron, Person, fit, mse_loss, people
+from nn import EMILY, FRANK, MLP, PEOPLE, SGD, Neuron, Person, fit, model_to_svg, mse_loss, people
 
 LEARNING_RATE = 0.1  # the article's
 REPORT_EVERY = 10  # the article prints the loss every 10 epochs
@@ -164,20 +164,19 @@ def predictions(model: MLP) -> None:
 
 def drawing(model: MLP, out: Path) -> None:
     heading("7. The trained network, drawn")
-    weight = Value(EMILY.shifted[0], label="Emily's weight - 135")
-    height = Value(EMILY.shifted[1], label="Emily's height - 66")
-    prediction = model([weight, height])
-    prediction.label = "prediction"
-    prediction.backward()
-    path = out / "network.svg"
+    inputs = [
+        Value(EMILY.shifted[0], label="x1 = weight - 135"),
+        Value(EMILY.shifted[1], label="x2 = height - 66"),
+    ]
     try:
-        svg = to_svg(prediction)
+        svg = model_to_svg(model, inputs, target=EMILY.gender)
     except RenderError as error:
         print(f"   No drawing: {error}")
         return
+    path = out / "network.svg"
     write_text(path, svg)
-    print("   Emily's prediction as a graph: every Value with its data and its gradient")
-    print("   (how much the prediction moves per unit change of that Value).")
+    print("   Emily's prediction and its loss (she is F = 1), neuron by neuron: every Value with")
+    print("   its data, and the gradient of the loss that one training step on her would use.")
     print(f"   Written to {path}; open it in a web browser.")
 
 

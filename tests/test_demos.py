@@ -106,7 +106,8 @@ def test_article_draws_the_trained_network(tmp_path, capsys):
     root = ElementTree.parse(path).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = " ".join(element.text or "" for element in root.iter())
-    assert "prediction" in texts and "Emily's weight - 135" in texts
+    for label in ("x1 = weight - 135", "x2 = height - 66", "h1", "h2", "o1", "loss"):
+        assert label in texts
     assert str(path) in out.rstrip().splitlines()[-1]
 
 
