@@ -152,6 +152,14 @@ def test_moons_trains_with_progress_and_draws(tmp_path, capsys):
     check_png_or_hint(out, tmp_path / "moons.png")
 
 
+def test_moons_compiled_prints_the_same_numbers(tmp_path, capsys):
+    arguments = ("--epochs", "3", "--points", "12", "--out", str(tmp_path))
+    progress = rf"^ +\d+/3 +{FLOAT} +\d+%"  # each progress line without its time
+    plain = re.findall(progress, run_main(moons, capsys, *arguments), re.MULTILINE)
+    compiled = re.findall(progress, run_main(moons, capsys, *arguments, "--compile"), re.MULTILINE)
+    assert len(plain) == 3 and compiled == plain
+
+
 @pytest.mark.parametrize(
     ("module", "arguments", "picture"),
     [
