@@ -220,7 +220,7 @@ def _checked_inputs(
 
 
 def _line_up_inputs(graph, inputs, order, number) -> None:
-    """Put the inputs in one column, with every other leaf to their right."""
+    """Put the inputs in one column, in order, with the leaves used beside them to their right."""
     with graph.subgraph() as column:
         column.attr(rank="same")
         for value in inputs:
@@ -228,12 +228,14 @@ def _line_up_inputs(graph, inputs, order, number) -> None:
         # An invisible edge between neighbours keeps them in the given order, top to bottom.
         for upper, lower in itertools.pairwise(inputs):
             column.edge(f"v{number[upper]}", f"v{number[lower]}", style="invis")
-    # Invisible edges only steer the layout: each other leaf (a weight, a bias) is pushed a rank
-    # to the right of the inputs, so the inputs stand alone on the left as in a network diagram.
-    first = f"v{number[inputs[0]]}"
+    # Left alone, Graphviz would put a weight in the inputs' column, since both feed the same
+    # product. Invisible edges (they only steer the layout) push such leaves a rank to the right.
     for value in order:
-        if value.is_leaf and value not in inputs:
-            graph.edge(first, f"v{number[value]}", style="invis")
+        for position, parent in enumerate(value.parents):
+            if parent in inputs:
+                for other in value.parents[:position] + value.parents[position + 1 :]:
+                    if isinstance(other, Value) and other.is_leaf and other not in inputs:
+                        graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
 
 
 def _keep_groups_after_their_inputs(graph, order, number, home) -> None:

@@ -1,55 +1,59 @@
 """How long drawing takes as graphs grow: DOT generation and SVG rendering, per renderer.
 
-    python benchmarks/bench_draw.py            # 100, 1000, 2000 and 5000 nodes
-    python benchmarks/bench_draw.py 300 3000   # other sizes
+    python benchmarks/bench_draw.py                      # 100, 1000, 2000 and 5000 nodes
+    python benchmarks/bench_draw.py 300 3000 --timeout 60
 
-The graphs are multilayer perceptrons built from Values, the kind of graph people draw, in two
-shapes: narrow (layers of 4 tanh neurons) and wide (layers of 8, so many more edges cross), each
-with as many layers as it takes to reach the size; and, as a worst case, a tangle where each new
-Value multiplies or adds two Values picked at random among all earlier ones. Each renderer found
-(graphviz-pure, a system dot) renders each graph once; a render that takes longer than
-`TIMEOUT` seconds is reported as such rather than waited for. The figures chose
+Graph shapes, each grown to about the requested number of nodes (Values, operations, constants):
+
+* model: `nn.model_to_dot` of an MLP with layers of 4 sigmoid neurons and its loss, neurons and
+  layers in boxes (clusters): what a user of this project draws;
+* narrow, wide: the same kind of network as bare Values, no boxes, 4 and 8 neurons per layer;
+* tangle: a worst case, where each new Value adds or multiplies two Values picked at random among
+  all earlier ones, so that edges run across the whole picture.
+
+Each renderer found (graphviz-pure, a system dot) renders each graph once. A render that outlasts
+the timeout is reported as such rather than waited for. These figures chose
 `autograd.draw.MAX_NODES`.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import shutil
 import subprocess
-import sys
 import sysconfig
 import time
+from collections.abc import Callable
 
 from autograd import Value, to_dot
 from autograd.draw import count_nodes
+from nn import MLP, model_to_dot, mse_loss
 
 SIZES = (100, 1000, 2000, 5000)
-TIMEOUT = 600.0
-WIDTHS = {"narrow": 4, "wide": 8}
+
+
+def model_graph(target_nodes: int) -> tuple[int, Callable[[], str]]:
+    """An MLP 4 wide, deep enough to reach `target_nodes`, drawn as nn users draw it."""
+    x = [0.5, -1.0, 0.25, 2.0]
+    depth = 1
+    while True:
+        model = MLP(4, [4] * depth + [1], seed=0)
+        nodes = count_nodes(mse_loss([1.0], [model(x)]))
+        if nodes >= target_nodes or depth > 1000:
+            return nodes, lambda model=model: model_to_dot(model, x, 1.0).source
+        depth += max(1, round((target_nodes - nodes) / 93))  # a layer of 4 adds about 93 nodes
 
 
 def perceptron(target_nodes: int, width: int) -> Value:
-    """The summed outputs of an MLP `width` neurons wide, deep enough to reach `target_nodes`."""
+    """The summed outputs of an MLP of bare Values, `width` neurons wide, deep enough."""
     rng = random.Random(0)
-    inputs = [Value(rng.uniform(-1, 1), label=f"x{i + 1}") for i in range(width)]
-    one_neuron = count_nodes(_layer(inputs, width, rng)[0]) - width
-    depth = max(1, round(target_nodes / (one_neuron * width)))
-    layer = inputs
-    for _ in range(depth):
+    layer = [Value(rng.uniform(-1, 1), label=f"x{i + 1}") for i in range(width)]
+    while True:
         layer = _layer(layer, width, rng)
-    return sum(layer[1:], layer[0])
-
-
-def tangle(target_nodes: int) -> Value:
-    """A graph where each Value combines two random earlier Values: long edges everywhere."""
-    rng = random.Random(0)
-    values = [Value(rng.uniform(-1, 1), label=f"x{i + 1}") for i in range(8)]
-    # Each new Value brings two nodes (itself and its operation).
-    for _ in range((target_nodes - len(values)) // 2):
-        a, b = rng.choice(values), rng.choice(values)
-        values.append(a * b if rng.random() < 0.5 else a + b)
-    return sum(values[1:], values[0])
+        total = sum(layer[1:], layer[0])
+        if count_nodes(total) >= target_nodes:
+            return total
 
 
 def _layer(inputs: list[Value], width: int, rng: random.Random) -> list[Value]:
@@ -60,6 +64,34 @@ def _layer(inputs: list[Value], width: int, rng: random.Random) -> list[Value]:
             total = total + Value(rng.uniform(-1, 1), label="w") * x
         outputs.append(total.tanh())
     return outputs
+
+
+def tangle(target_nodes: int) -> Value:
+    """Each new Value combines two random earlier Values: long edges everywhere."""
+    rng = random.Random(0)
+    values = [Value(rng.uniform(-1, 1), label=f"x{i + 1}") for i in range(8)]
+    for _ in range((target_nodes - len(values)) // 2):  # each new Value brings two nodes
+        a, b = rng.choice(values), rng.choice(values)
+        values.append(a * b if rng.random() < 0.5 else a + b)
+    return sum(values[1:], values[0])
+
+
+def _values(build: Callable[[int], Value]) -> Callable[[int], tuple[int, Callable[[], str]]]:
+    def graph(size: int) -> tuple[int, Callable[[], str]]:
+        root = build(size)
+        root.backward()
+        return count_nodes(root), lambda: to_dot(root).source
+
+    return graph
+
+
+# Each shape builds its graph and returns its node count and how to make its DOT text.
+SHAPES: dict[str, Callable[[int], tuple[int, Callable[[], str]]]] = {
+    "model": model_graph,
+    "narrow": _values(lambda size: perceptron(size, 4)),
+    "wide": _values(lambda size: perceptron(size, 8)),
+    "tangle": _values(tangle),
+}
 
 
 def renderers() -> dict[str, str]:
@@ -75,46 +107,46 @@ def renderers() -> dict[str, str]:
     return found
 
 
-def main(sizes: tuple[int, ...]) -> None:
-    commands = renderers()
-    print(f"renderers: {commands or 'none found'}")
-    print("seconds to make the DOT text (to_dot) and to render it to SVG with each renderer")
-    header = f"{'shape':>6} {'nodes':>6} {'edges':>6} {'to_dot':>7}"
-    print(header + "".join(f" {name:>15}" for name in commands))
-    shapes = {
-        name: lambda size, width=width: perceptron(size, width) for name, width in WIDTHS.items()
-    }
-    shapes["tangle"] = tangle
-    for shape, build in shapes.items():
-        for size in sizes:
-            root = build(size)
-            root.backward()
-            start = time.perf_counter()
-            source = to_dot(root).source
-            dot_seconds = time.perf_counter() - start
-            edges = source.count(" -> ")
-            row = f"{shape:>6} {count_nodes(root):>6} {edges:>6} {dot_seconds:>7.3f}"
-            for command in commands.values():
-                row += f" {_render_seconds(command, source):>15}"
-            print(row, flush=True)
-
-
-def _render_seconds(command: str, source: str) -> str:
+def render_seconds(command: str, source: str, timeout: float) -> str:
     start = time.perf_counter()
     try:
         subprocess.run(
             [command, "-Tsvg"],
             input=source.encode(),
             capture_output=True,
-            timeout=TIMEOUT,
+            timeout=timeout,
             check=True,
         )
     except subprocess.TimeoutExpired:
-        return f">{TIMEOUT:.0f} (timeout)"
+        return f">{timeout:.0f} timeout"
     except subprocess.CalledProcessError as error:
         return f"failed ({error.returncode})"
     return f"{time.perf_counter() - start:.2f}"
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=SIZES, help="node counts to reach")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per render")
+    parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
+    args = parser.parse_args()
+    commands = renderers()
+    print(f"renderers: {commands or 'none found'}")
+    print("seconds: to_dot (DOT text) and render (DOT to SVG) with each renderer")
+    header = f"{'shape':>6} {'nodes':>6} {'edges':>6} {'to_dot':>7}"
+    print(header + "".join(f" {name:>15}" for name in commands), flush=True)
+    for shape in args.shapes:
+        for size in args.sizes:
+            nodes, make_source = SHAPES[shape](size)
+            start = time.perf_counter()
+            source = make_source()
+            dot_seconds = time.perf_counter() - start
+            edges = source.count(" -> ") - source.count("style=invis")
+            row = f"{shape:>6} {nodes:>6} {edges:>6} {dot_seconds:>7.3f}"
+            for command in commands.values():
+                row += f" {render_seconds(command, source, args.timeout):>15}"
+            print(row, flush=True)
+
+
 if __name__ == "__main__":
-    main(tuple(int(arg) for arg in sys.argv[1:]) or SIZES)
+    main()
