@@ -13,7 +13,7 @@ operation, and a box per constant. Colours tell each Value's role, and a legend 
 * parameter or input: a leaf, a Value you created;
 * constant: a plain number in an expression (the 3 in ``3 * x``);
 * intermediate: a Value an operation produced on the way;
-* output: the Value the drawing starts from.
+* output: the Value the drawing starts from (or each of several).
 
 Rendering needs no system package: the DOT text goes to the command of the ``graphviz-pure``
 package (a self-contained port of Graphviz's ``dot``, installed with this project), else to a
@@ -81,13 +81,15 @@ class GraphTooLargeError(ValueError):
     """The graph has more nodes than `to_svg` is allowed to render (see `MAX_NODES`)."""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Group:
     """A box drawn around some Values, such as a neuron or a layer (a Graphviz cluster).
 
     Each Value in `values` is drawn inside the box together with the operation that produced it
     and that operation's constants. Groups nest through `subgroups`, so a layer can hold its
-    neurons. A Value may be listed in one group only.
+    neurons. A Value may be listed in one group only. A group's leaves (a neuron's weights and
+    bias) are drawn to the right of the Values that flow into the group, so that boxes fed one by
+    the other stand side by side in reading order.
 
         >>> neuron = Group("neuron h1", [w1, w2, b, h1])                 # doctest: +SKIP
         >>> to_svg(loss, groups=[Group("hidden layer", subgroups=[neuron])])  # doctest: +SKIP
@@ -155,14 +157,16 @@ def to_dot(
     graph.attr("node", fontname=_FONT, fontsize="11", penwidth="0.8")
     graph.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.6", color="#555555")
 
+    is_output = set(outputs)
+
     def draw_values(target: graphviz.Digraph, members: Iterable[Value]) -> None:
         for value in members:
-            is_output = value in outputs
-            _draw_value(target, value, number[value], is_output, digits, show_grad)
+            _draw_value(target, value, number[value], value in is_output, digits, show_grad)
 
     # Graphviz keeps the order of declaration among equals, so inputs come first and in order.
     draw_values(graph, inputs)
-    draw_values(graph, (value for value in order if value not in home and value not in inputs))
+    is_input = set(inputs)
+    draw_values(graph, (value for value in order if value not in home and value not in is_input))
     clusters = itertools.count()
     for group in groups:
         _draw_group(graph, group, home, draw_values, number, clusters)
@@ -204,6 +208,7 @@ def _place_in_groups(groups: tuple[Group, ...], number: dict[Value, int]) -> dic
 def _checked_inputs(
     inputs: Sequence[Value], number: dict[Value, int], home: dict[Value, Group]
 ) -> tuple[Value, ...]:
+    """The inputs, each once, if each is an ungrouped leaf of the drawn graph."""
     inputs = tuple(dict.fromkeys(inputs))
     for value in inputs:
         if not isinstance(value, Value):
@@ -230,11 +235,12 @@ def _line_up_inputs(graph, inputs, order, number) -> None:
             column.edge(f"v{number[upper]}", f"v{number[lower]}", style="invis")
     # Left alone, Graphviz would put a weight in the inputs' column, since both feed the same
     # product. Invisible edges (they only steer the layout) push such leaves a rank to the right.
+    is_input = set(inputs)
     for value in order:
         for position, parent in enumerate(value.parents):
-            if parent in inputs:
+            if parent in is_input:
                 for other in value.parents[:position] + value.parents[position + 1 :]:
-                    if isinstance(other, Value) and other.is_leaf and other not in inputs:
+                    if isinstance(other, Value) and other.is_leaf and other not in is_input:
                         graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
 
 
