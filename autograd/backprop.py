@@ -30,8 +30,9 @@ def topological_order(root: Value) -> list[Value]:
             continue
         expanded.add(node)
         stack.append(node)
-        for parent in node._parents:
-            if parent.__class__ is not float and parent not in expanded:  # floats are constants
+        for parent in (node._a, node._b):
+            # None: no such input; a float: a constant
+            if parent is not None and parent.__class__ is not float and parent not in expanded:
                 stack.append(parent)
     return order
 
@@ -39,35 +40,43 @@ def topological_order(root: Value) -> list[Value]:
 def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Value, object]:
     """d root / d v for every Value v that root depends on (root included)."""
     grads: dict[Value, object] = {root: seed}
+    get = grads.get
     for node in reversed(topological_order(root)):
-        parents = node._parents
-        if not parents:
+        a = node._a
+        if a is None:  # a leaf
             continue
         g = grads[node]
-        if create_graph:
-            out, args = node, parents
-        else:
-            out = node.data
-            # Unary operations always have a Value; binary ones may have a constant float.
-            if len(parents) == 1:
-                args = (parents[0].data,)
-            else:
-                a, b = parents
-                args = (
-                    a if a.__class__ is float else a.data,
-                    b if b.__class__ is float else b.data,
-                )
-        for partial, parent in zip(DERIVATIVES[node._op], parents):
-            if parent.__class__ is float:  # a constant
+        b = node._b
+        # The partials see Values when the gradient is to be differentiated again, plain floats
+        # otherwise. An operation has one input (always a Value) or two (each a Value or a
+        # constant float); spelling the two cases out, rather than looping over the inputs,
+        # makes this hot loop almost twice as fast.
+        out = node if create_graph else node.data
+        try:
+            if b is None:
+                (da,) = DERIVATIVES[node._op]
+                contribution = da(g, out, a if create_graph else a.data)
+                earlier = get(a)
+                grads[a] = contribution if earlier is None else earlier + contribution
                 continue
-            try:
-                contribution = partial(g, out, *args)
-            except (ArithmeticError, ValueError) as error:
-                raise type(error)(
-                    f"backward through {node._op!r} at inputs {_show(parents)}: {error}"
-                ) from error
-            earlier = grads.get(parent)
-            grads[parent] = contribution if earlier is None else earlier + contribution
+            da, db = DERIVATIVES[node._op]
+            if create_graph:
+                x, y = a, b
+            else:
+                x = a if a.__class__ is float else a.data
+                y = b if b.__class__ is float else b.data
+            if a.__class__ is not float:
+                contribution = da(g, out, x, y)
+                earlier = get(a)
+                grads[a] = contribution if earlier is None else earlier + contribution
+            if b.__class__ is not float:
+                contribution = db(g, out, x, y)
+                earlier = get(b)
+                grads[b] = contribution if earlier is None else earlier + contribution
+        except (ArithmeticError, ValueError) as error:
+            raise type(error)(
+                f"backward through {node._op!r} at inputs {_show(node.parents)}: {error}"
+            ) from error
     return grads
 
 
@@ -93,7 +102,7 @@ def backward(root: Value, gradient: Operand = 1.0, *, create_graph: bool = False
         raise TypeError(f"backward needs a Value, not {type(root).__name__}")
     grads = _gradients(root, _seed(gradient, create_graph), create_graph)
     for node, g in grads.items():
-        if node._parents:
+        if not node.is_leaf:
             node.grad = _as_value(g) if create_graph else g
         else:
             total = node.grad + g

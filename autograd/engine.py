@@ -123,7 +123,10 @@ class Value:
     `parents` (its inputs in argument order: Values, or floats for constants).
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_parents")
+    # The inputs sit in two slots, `_a` and `_b` (None when absent), rather than in a tuple: one
+    # object per operation instead of two halves the work of Python's garbage collector, which
+    # otherwise dominates the time to build a large graph.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
 
     # numpy defers to our reflected operators (np.float64(2) * x is a Value, not an array).
     __array_ufunc__ = None
@@ -135,7 +138,8 @@ class Value:
             raise TypeError(f"label must be a str, not {type(label).__name__}")
         self.label = label
         self._op = ""
-        self._parents: tuple[Value | float, ...] = ()
+        self._a: Value | float | None = None
+        self._b: Value | float | None = None
 
     @property
     def op(self) -> str:
@@ -145,12 +149,16 @@ class Value:
     @property
     def parents(self) -> tuple[Value | float, ...]:
         """The operation's inputs in argument order; plain floats are constants."""
-        return self._parents
+        if self._a is None:
+            return ()
+        if self._b is None:
+            return (self._a,)
+        return (self._a, self._b)
 
     @property
     def is_leaf(self) -> bool:
         """True for a Value that no recorded operation produced (inputs, parameters)."""
-        return not self._parents
+        return self._a is None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -215,7 +223,7 @@ class Value:
     )
 
     def __neg__(self) -> Value:
-        return _record(-self.data, "neg", (self,))
+        return _record(-self.data, "neg", self)
 
     derivative("neg", lambda g, out, a: -g)
 
@@ -223,7 +231,7 @@ class Value:
         return self
 
     def __abs__(self) -> Value:
-        return _record(abs(self.data), "abs", (self,))
+        return _record(abs(self.data), "abs", self)
 
     # The kink at 0 gets derivative 0, as in PyTorch.
     derivative("abs", lambda g, out, a: g * _sign(a))
@@ -231,47 +239,47 @@ class Value:
     # ------------------------------------------------------------------ functions
     def exp(self) -> Value:
         """e ** self; raises OverflowError past about 709.78."""
-        return _record(_exp(self.data), "exp", (self,))
+        return _record(_exp(self.data), "exp", self)
 
     derivative("exp", lambda g, out, a: g * out)
 
     def log(self) -> Value:
         """Natural logarithm; raises ValueError for self <= 0."""
-        return _record(_log(self.data), "log", (self,))
+        return _record(_log(self.data), "log", self)
 
     derivative("log", lambda g, out, a: g / a)
 
     def sqrt(self) -> Value:
         """Square root; raises ValueError for self < 0."""
-        return _record(_sqrt(self.data), "sqrt", (self,))
+        return _record(_sqrt(self.data), "sqrt", self)
 
     derivative("sqrt", lambda g, out, a: g / (2 * out))
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; saturates to exactly +-1.0 without overflow."""
-        return _record(math.tanh(self.data), "tanh", (self,))
+        return _record(math.tanh(self.data), "tanh", self)
 
     derivative("tanh", lambda g, out, a: g * (1 - out * out))
 
     def sigmoid(self) -> Value:
         """1 / (1 + e**-self), the article's activation; saturates to exactly 0.0 or 1.0."""
-        return _record(_sigmoid(self.data), "sigmoid", (self,))
+        return _record(_sigmoid(self.data), "sigmoid", self)
 
     derivative("sigmoid", lambda g, out, a: g * (out * (1 - out)))
 
     def relu(self) -> Value:
         """max(0, self); the derivative at 0 is 0, as in PyTorch."""
-        return _record(self.data if self.data > 0.0 else 0.0, "relu", (self,))
+        return _record(self.data if self.data > 0.0 else 0.0, "relu", self)
 
     derivative("relu", lambda g, out, a: g * _step(a))
 
     def sin(self) -> Value:
-        return _record(math.sin(self.data), "sin", (self,))
+        return _record(math.sin(self.data), "sin", self)
 
     derivative("sin", lambda g, out, a: g * cos(a))
 
     def cos(self) -> Value:
-        return _record(math.cos(self.data), "cos", (self,))
+        return _record(math.cos(self.data), "cos", self)
 
     derivative("cos", lambda g, out, a: -g * sin(a))
 
@@ -302,8 +310,8 @@ class Value:
 _new_instance = object.__new__
 
 
-def _record(data: float, op: str, parents: tuple[Value | float, ...]) -> Value:
-    """The result of an operation: a new Value that remembers `op` and `parents`.
+def _record(data: float, op: str, a: Value | float, b: Value | float | None = None) -> Value:
+    """The result of an operation: a new Value that remembers `op` and its inputs `a` (and `b`).
 
     Written without calling ``Value.__init__`` because this runs once per operation: `data` is
     already a float, and skipping the checks makes building a graph markedly faster.
@@ -314,10 +322,11 @@ def _record(data: float, op: str, parents: tuple[Value | float, ...]) -> Value:
     out.label = ""
     if _open_no_grad_blocks and not _grad_mode.enabled:
         out._op = ""
-        out._parents = ()
+        out._a = out._b = None
     else:
         out._op = op
-        out._parents = parents
+        out._a = a
+        out._b = b
     return out
 
 
@@ -337,7 +346,7 @@ def _binary(
         right = b = _constant(right)
         if b is None:
             return NotImplemented
-    return _record(forward(a, b), op, (left, right))
+    return _record(forward(a, b), op, left, right)
 
 
 def _constant(other: object) -> float | None:
