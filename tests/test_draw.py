@@ -324,9 +324,14 @@ def test_any_printable_label_is_shown_literally(label):
 @given(label=st.text(max_size=20))
 def test_any_label_at_all_keeps_the_svg_valid(label):
     x = Value(2.0, label=label)
-    svg = to_svg(x * x, legend=False)  # parsing is part of `shapes`
+    svg = to_svg(x * x, legend=False)  # parsing is part of `drawn`
     assert len(drawn(svg, "node")) == 3
     assert len(drawn(svg, "edge")) == 3
+    # Every stretch of printable characters is shown as it is (the rest as escapes, see above).
+    shown = "\n".join(texts(shapes(svg, "node")["v0"]))
+    stretches = "".join(ch if ch.isprintable() else "\0" for ch in label).split("\0")
+    for stretch in stretches:
+        assert stretch in shown
 
 
 # ---------------------------------------------------------------------- renderers and limits
