@@ -46,13 +46,18 @@ RENDERER_ENV = "BACKPROPLAB_DOT"
 MAX_NODES = 2000
 """The largest drawing `to_svg` renders by default (Values, operations and constants together).
 
-Measured with benchmarks/bench_draw.py: graphviz-pure takes about a second for 1,000 nodes and
-grows faster than linearly; past this size a picture is unreadable anyway. Larger graphs raise
-`GraphTooLargeError`; pass ``max_nodes`` to go further, or use `to_dot` and a tool of your own.
+Measured with benchmarks/bench_draw.py (graphviz-pure, 2 cores): an nn model drawn by neuron and
+layer takes 0.7 s at 1,000 nodes, 2.9 s at 2,000 and 18 s at 5,000, and a picture of 2,000 nodes
+is already too dense to read. Larger graphs raise `GraphTooLargeError` before anything is
+rendered; pass ``max_nodes`` to go further, or take the DOT text from `to_dot`.
 """
 
-DEFAULT_TIMEOUT = 120.0
-"""Seconds `to_svg` waits for the renderer before giving up with `RenderError`."""
+DEFAULT_TIMEOUT = 60.0
+"""Seconds `to_svg` waits for the renderer before giving up with `RenderError`.
+
+Graphs of the same size can differ a lot: one whose edges all cross (the benchmark's "tangle")
+takes minutes at 1,000 nodes, where an MLP takes under a second. The timeout bounds the wait.
+"""
 
 COLOURS = {
     "parameter or input": "#cfe2ff",
