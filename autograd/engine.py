@@ -166,6 +166,7 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
 
     def __float__(self) -> float:
+        """The plain float, so that ``float(v)`` and ``math`` functions accept a Value."""
         return self.data
 
     def item(self) -> float:
@@ -274,11 +275,13 @@ class Value:
     derivative("relu", lambda g, out, a: g * _step(a))
 
     def sin(self) -> Value:
+        """Sine (radians)."""
         return _record(math.sin(self.data), "sin", self)
 
     derivative("sin", lambda g, out, a: g * cos(a))
 
     def cos(self) -> Value:
+        """Cosine (radians)."""
         return _record(math.cos(self.data), "cos", self)
 
     derivative("cos", lambda g, out, a: -g * sin(a))
