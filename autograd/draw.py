@@ -55,8 +55,9 @@ rendered; pass ``max_nodes`` to go further, or take the DOT text from `to_dot`.
 DEFAULT_TIMEOUT = 60.0
 """Seconds `to_svg` waits for the renderer before giving up with `RenderError`.
 
-Graphs of the same size can differ a lot: one whose edges all cross (the benchmark's "tangle")
-takes minutes at 1,000 nodes, where an MLP takes under a second. The timeout bounds the wait.
+Graphs of the same size differ a lot: one whose edges all cross (the benchmark's "tangle") takes
+10 s at 500 nodes and more than 2 minutes at 1,000, where an MLP of 1,000 takes under a second.
+The node limit cannot tell these apart; the timeout bounds the wait.
 """
 
 COLOURS = {

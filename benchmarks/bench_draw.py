@@ -70,7 +70,8 @@ def tangle(target_nodes: int) -> Value:
     """Each new Value combines two random earlier Values: long edges everywhere."""
     rng = random.Random(0)
     values = [Value(rng.uniform(-1, 1), label=f"x{i + 1}") for i in range(8)]
-    for _ in range((target_nodes - len(values)) // 2):  # each new Value brings two nodes
+    # Each new Value brings itself and its operation, and summing it into the root two more.
+    for _ in range((target_nodes - 4 * len(values)) // 4):
         a, b = rng.choice(values), rng.choice(values)
         values.append(a * b if rng.random() < 0.5 else a + b)
     return sum(values[1:], values[0])
