@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import operator
 import threading
+import warnings
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from numbers import Integral, Real
@@ -303,11 +304,19 @@ class Value:
         """Set this Value's gradient back to 0.0."""
         self.grad = 0.0
 
-    def _repr_svg_(self) -> str:
-        """Jupyter draws a Value as its computation graph (see `autograd.draw`)."""
-        from autograd.draw import to_svg
+    def _repr_svg_(self) -> str | None:
+        """Jupyter draws a Value as its computation graph (see `autograd.draw`).
 
-        return to_svg(self)
+        When it cannot (no renderer, too large a graph, a renderer failure) it warns with the
+        reason and returns None, so the notebook shows the text repr instead of a traceback.
+        """
+        from autograd.draw import GraphTooLargeError, RenderError, to_svg
+
+        try:
+            return to_svg(self)
+        except (RenderError, GraphTooLargeError) as error:
+            warnings.warn(f"cannot draw this Value: {error}", RuntimeWarning, stacklevel=2)
+            return None
 
 
 _new_instance = object.__new__

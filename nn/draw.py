@@ -2,7 +2,9 @@
 
     >>> from nn import MLP, model_to_svg
     >>> model = MLP(2, [2, 1], seed=0)          # the article's 2-2-1 network
-    >>> svg = model_to_svg(model, [-2, -1], target=1, path="network.svg")  # doctest: +SKIP
+    >>> svg = model_to_svg(model, [-2, -1], target=1)  # path="network.svg" also writes a file
+    >>> all(name in svg for name in ("x1", "h1", "h2", "o1"))
+    True
 
 The picture reads like the article's diagram: the inputs x1, x2 on the left, the hidden layer's
 neurons h1, h2 in the middle, the output neuron o1 on the right (and the loss after it when a

@@ -342,6 +342,13 @@ def fake_renderer(tmp_path, script: str) -> str:
     return str(path)
 
 
+def test_repr_svg_warns_and_falls_back_to_text_when_it_cannot_draw(monkeypatch, tmp_path):
+    monkeypatch.setenv(RENDERER_ENV, str(tmp_path / "no-such-dot"))
+    h = (Value(1.0, label="w1") * 2.0).sigmoid()
+    with pytest.warns(RuntimeWarning, match="cannot draw this Value.*no-such-dot"):
+        assert h._repr_svg_() is None
+
+
 def test_no_renderer_says_how_to_get_one(monkeypatch, tmp_path):
     monkeypatch.delenv(RENDERER_ENV, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
