@@ -17,7 +17,20 @@ from pathlib import Path
 
 from autograd import RenderError, Value, grad
 from demos._cli import aligned, heading, make_parser, parse, run, write_text
-from nn import EMILY, FRANK, MLP, PEOPLE, SGD, Neuron, Person, fit, model_to_svg, mse_loss, people
+from nn import (
+    EMILY,
+    FRANK,
+    MLP,
+    PARAMETER_NAMES,
+    PEOPLE,
+    SGD,
+    Neuron,
+    Person,
+    fit,
+    model_to_svg,
+    mse_loss,
+    people,
+)
 
 LEARNING_RATE = 0.1  # the article's
 REPORT_EVERY = 10  # the article prints the loss every 10 epochs
@@ -168,6 +181,9 @@ def drawing(model: MLP, out: Path) -> None:
         Value(EMILY.shifted[0], label="x1 = weight - 135"),
         Value(EMILY.shifted[1], label="x2 = height - 66"),
     ]
+    # Labels are only names for drawings: give the parameters the article's names.
+    for parameter, name in zip(model.parameters(), PARAMETER_NAMES):
+        parameter.label = name
     try:
         svg = model_to_svg(model, inputs, target=EMILY.gender)
     except RenderError as error:
