@@ -67,6 +67,7 @@ from autograd.engine import (
     _exp,
     _log,
     _power,
+    _relu,
     _sigmoid,
     _sign,
     _sqrt,
@@ -285,10 +286,6 @@ _FUNCTION_OPS = ("abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", 
 
 
 # ---------------------------------------------------------------------- what generated code calls
-def _relu(a: float) -> float:
-    return a if a > 0.0 else 0.0
-
-
 # For one sample: the engine's own float rules and checks, so the results are the engine's floats.
 _FLOAT_FUNCTIONS: dict[str, object] = {
     "exp": _exp,
@@ -350,7 +347,7 @@ _ARRAY_FUNCTIONS: dict[str, object] = {
     "sqrt": np.sqrt,
     "tanh": _element_by_element(math.tanh),
     "sigmoid": _element_by_element(_sigmoid),
-    "relu": lambda a: np.where(a > 0.0, a, 0.0),
+    "relu": lambda a: np.where(a <= 0.0, 0.0, a),  # NaN passes through, as in the engine
     "sin": np.sin,
     "cos": np.cos,
     "abs": np.abs,

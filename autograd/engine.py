@@ -271,7 +271,7 @@ class Value:
 
     def relu(self) -> Value:
         """max(0, self); the derivative at 0 is 0, as in PyTorch."""
-        return _record(self.data if self.data > 0.0 else 0.0, "relu", self)
+        return _record(_relu(self.data), "relu", self)
 
     derivative("relu", lambda g, out, a: g * _step(a))
 
@@ -406,6 +406,11 @@ def _sqrt(a: float) -> float:
     return math.sqrt(a)
 
 
+def _relu(a: float) -> float:
+    # Written so that NaN passes through (as in PyTorch) instead of becoming 0.0.
+    return 0.0 if a <= 0.0 else a
+
+
 def _sigmoid(a: float) -> float:
     # The article's formula, 1 / (1 + e**-a), except where e**-a would overflow; there the true
     # value equals e**a to far below a float's precision.
@@ -446,6 +451,6 @@ log = _on_both(Value.log, _log)
 sqrt = _on_both(Value.sqrt, _sqrt)
 tanh = _on_both(Value.tanh, math.tanh)
 sigmoid = _on_both(Value.sigmoid, _sigmoid)
-relu = _on_both(Value.relu, lambda a: a if a > 0.0 else 0.0)
+relu = _on_both(Value.relu, _relu)
 sin = _on_both(Value.sin, math.sin)
 cos = _on_both(Value.cos, math.cos)

@@ -213,3 +213,9 @@ def test_sigmoid_matches_a_stable_formula_over_the_whole_float_range(x):
     # The stable textbook form: e**x / (1 + e**x) below zero, 1 / (1 + e**-x) above.
     expected = math.exp(x) / (1 + math.exp(x)) if x < 0 else 1 / (1 + math.exp(-x))
     assert Value(x).sigmoid().data == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_relu_passes_nan_through_rather_than_hiding_it():
+    assert math.isnan(Value(float("nan")).relu().data)
+    assert math.isnan(autograd.relu(float("nan")))
+    assert Value(-0.0).relu().data == 0.0
