@@ -13,12 +13,18 @@ from collections.abc import Sequence
 from autograd.engine import DERIVATIVES, Operand, Value, _as_float
 
 
-def topological_order(root: Value) -> list[Value]:
-    """Every Value `root` depends on, itself included, each once, inputs before their users."""
+def topological_order(root: Value | Sequence[Value]) -> list[Value]:
+    """Every Value `root` (or each of several roots) depends on, each once, inputs before users.
+
+    Depth first with the parents in argument order, so Values come in the order an expression is
+    read: ``w0 * x0 + w1 * x1`` gives w0, x0, w0 * x0, w1, x1, w1 * x1, the sum. Drawings number
+    their nodes in this order, and the compiler writes its lines in it.
+    """
+    roots = (root,) if isinstance(root, Value) else tuple(root)
     order = []
     expanded = set()  # parents already pushed
     placed = set()  # already in `order`
-    stack = [root]
+    stack = list(reversed(roots))
     while stack:
         node = stack.pop()
         if node in expanded:
@@ -30,8 +36,9 @@ def topological_order(root: Value) -> list[Value]:
             continue
         expanded.add(node)
         stack.append(node)
-        for parent in (node._a, node._b):
-            # None: no such input; a float: a constant
+        # Pushed second input first, so that the first is expanded first. None: no such input;
+        # a float: a constant.
+        for parent in (node._b, node._a):
             if parent is not None and parent.__class__ is not float and parent not in expanded:
                 stack.append(parent)
     return order

@@ -378,7 +378,7 @@ class _Trace:
         self.outputs = (_check_value(loss, "loss"), *_check_values(outputs, "outputs"))
         _check_leaves(self.inputs, self.parameters)
 
-        self.order = _forward_order(self.outputs)
+        self.order = topological_order(self.outputs)
         _check_coverage(self.order, self.inputs, self.parameters)
 
         # Backward order: the engine's (reverse of its topological order), so that contributions to
@@ -405,32 +405,6 @@ class _Trace:
 
 def _value_parents(node: Value) -> list[Value]:
     return [parent for parent in node.parents if isinstance(parent, Value)]
-
-
-def _forward_order(outputs: Sequence[Value]) -> list[Value]:
-    """Every node the outputs need, each after its arguments, in the order an expression is read.
-
-    Depth first, arguments left to right, without recursion: for ``w1 * x1 + w2 * x2`` that is
-    w1, x1, the first product, w2, x2, the second product, the sum.
-    """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for output in outputs:
-        if output in seen:
-            continue
-        seen.add(output)
-        stack = [(output, iter(_value_parents(output)))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append((parent, iter(_value_parents(parent))))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
 
 
 def _check_value(value: object, what: str) -> Value:

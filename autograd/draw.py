@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import graphviz
 
+from autograd.backprop import topological_order
 from autograd.engine import Value
 
 RENDERER_ENV = "BACKPROPLAB_DOT"
@@ -154,7 +155,7 @@ def to_dot(
     outputs = _outputs(root, "to_dot")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a positive int, not {digits!r}")
-    order = _graph_of(outputs)
+    order = topological_order(outputs)
     number = {value: i for i, value in enumerate(order)}
     groups = tuple(groups)
     home = _place_in_groups(groups, number)
@@ -414,37 +415,10 @@ def _outputs(root: object, who: str) -> tuple[Value, ...]:
     raise TypeError(f"{who} draws a Value or a non-empty list of Values, not {given}")
 
 
-def _graph_of(outputs: tuple[Value, ...]) -> list[Value]:
-    """Every Value the outputs depend on, each once, inputs before their users.
-
-    Depth first, parents in argument order, without recursion: Values come in the order an
-    expression is read (``w0 * x0 + w1 * x1`` gives w0, x0, w0 * x0, w1, ...), so the drawing
-    lists them top to bottom in that order, and node names never depend on memory addresses.
-    """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for output in outputs:
-        if output in seen:
-            continue
-        seen.add(output)
-        stack = [(output, iter(output.parents))]
-        while stack:
-            value, parents = stack[-1]
-            for parent in parents:
-                if isinstance(parent, Value) and parent not in seen:
-                    seen.add(parent)
-                    stack.append((parent, iter(parent.parents)))
-                    break
-            else:
-                stack.pop()
-                order.append(value)
-    return order
-
-
 def count_nodes(root: Value | Sequence[Value]) -> int:
     """How many nodes `to_dot` draws for `root`: its Values, operations and constants."""
     count = 0
-    for value in _graph_of(_outputs(root, "count_nodes")):
+    for value in topological_order(_outputs(root, "count_nodes")):
         count += 1
         if value.parents:
             count += 1 + sum(1 for parent in value.parents if not isinstance(parent, Value))
