@@ -864,7 +864,7 @@ class CompiledGraph:
                 "data must be one sample (a list, tuple or 1-D array of numbers) or a batch "
                 f"(a 2-D numpy array), not {type(data).__name__}"
             )
-        elif data and isinstance(data[0], (Sequence, np.ndarray)):
+        elif data and isinstance(data[0], (Sequence, np.ndarray)) and not isinstance(data[0], str):
             raise TypeError("a batch must be a 2-D numpy array: pass np.array(rows)")
         if len(data) != len(self.inputs):
             raise ValueError(self._shape_message(f"one sample of {len(data)} numbers"))
@@ -932,7 +932,8 @@ class CompiledGraph:
             reduced = parameter_grads.mean(axis=1)
         else:
             reduced = parameter_grads.T.copy()
-        return tuple(outputs), reduced
+        # The rows are views of buffers the next call of this batch size reuses: hand out copies.
+        return tuple(row.copy() for row in outputs), reduced
 
 
 def _generated_line(error: BaseException) -> str:

@@ -459,3 +459,18 @@ def test_batch_code_groups_independent_operations():
     assert operations > 600
     assert len(forward_statements) < 60
     assert "values[" in compiled.batch_source and "256 x *" in compiled.batch_source
+
+
+def test_a_batch_result_is_not_changed_by_the_next_call():
+    x, y = Value(2.0, label="x"), Value(1.0, label="y")
+    w = Value(0.5, label="w")
+    loss = (y - (w * x).sigmoid()) ** 2
+    compiled = compile_graph(loss, inputs=[x, y], parameters=[w])
+    first_batch = np.array([[2.0, 1.0], [0.0, 0.0]])
+    (first,), first_grads = compiled(first_batch, reduction="none")
+    kept, kept_grads = first.copy(), first_grads.copy()
+    compiled(np.array([[5.0, 0.0], [1.0, 1.0]]), reduction="none")
+    assert np.array_equal(first, kept)
+    assert np.array_equal(first_grads, kept_grads)
+    expected = [(t - 1 / (1 + math.exp(-0.5 * s))) ** 2 for s, t in first_batch.tolist()]
+    assert first.tolist() == pytest.approx(expected, rel=1e-12)

@@ -99,6 +99,8 @@ def test_data_of_the_wrong_kind_is_refused(compiled):
         compiled(np.ones((3, 2), dtype=bool))
     with pytest.raises(TypeError, match="an input takes an int, a float or a numpy real scalar"):
         compiled([1.0, "2"])
+    with pytest.raises(TypeError, match=r"not str: '1\.5'"):
+        compiled(["1.5", 2.0])
 
 
 def test_parameter_values_are_checked(compiled):
