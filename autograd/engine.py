@@ -218,9 +218,11 @@ class Value:
         return _binary(other, self, "**", _power)
 
     # d(a**b)/db = a**b * log(a) is only evaluated when b is a Value, so x ** 2 works for x < 0.
+    # An exponent of 0 gives d(a**b)/da = 0 without evaluating a ** -1, which is undefined at
+    # a = 0 (the third derivative of x ** 2 there, or x ** 0 itself), as PyTorch does.
     derivative(
         "**",
-        lambda g, out, a, b: g * b * a ** (b - 1),
+        lambda g, out, a, b: 0.0 if b.__class__ is float and b == 0.0 else g * b * a ** (b - 1),
         lambda g, out, a, b: g * out * log(a),
     )
 

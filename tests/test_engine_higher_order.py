@@ -169,3 +169,32 @@ def test_grad_with_respect_to_an_intermediate_value():
     y = h.sin()
     (dy_dh,) = autograd.grad(y, [h])
     assert dy_dh == exact(math.cos(9.0))
+
+
+def nth_derivative(f, at: float, n: int) -> float:
+    x = Value(at)
+    derivative = f(x)
+    for _ in range(n):
+        (derivative,) = autograd.grad(derivative, x, create_graph=True)
+    return derivative.data if isinstance(derivative, Value) else derivative
+
+
+@pytest.mark.parametrize(
+    ("f", "n", "expected"),
+    [
+        (lambda x: x**2, 3, 0.0),  # 2, then 0: never a ** -1 at 0
+        (lambda x: x**3, 3, 6.0),
+        (lambda x: x**3, 4, 0.0),
+        (lambda x: x**0, 1, 0.0),
+        (lambda x: x**1, 1, 1.0),
+    ],
+)
+def test_powers_at_zero_have_every_derivative(f, n, expected):
+    assert nth_derivative(f, 0.0, n) == expected
+
+
+def test_a_value_exponent_of_zero_keeps_its_own_derivative():
+    x, y = Value(2.0), Value(0.0)
+    dx, dy = autograd.grad(x**y, [x, y])
+    assert dx == 0.0
+    assert dy == pytest.approx(math.log(2.0))
