@@ -23,7 +23,7 @@ Predictions = Sequence[Value | float] | np.ndarray | Value | float
 # log(p) is clamped from below at -100, as PyTorch's BCELoss does, so a prediction of exactly 0 or
 # 1 gives a finite loss. Where the clamp acts the sigmoid is saturated and its slope is 0 anyway.
 LOG_FLOOR = -100.0
-_SMALLEST_PROBABILITY = math.exp(LOG_FLOOR)
+_SMALLEST_PROBABILITY = math.exp(LOG_FLOOR)  # its log is exactly LOG_FLOOR
 
 
 def mse_loss(y_true: Targets, y_pred: Predictions) -> Value:
@@ -80,9 +80,12 @@ def hinge_loss(y_true: Targets, y_pred: Predictions) -> Value:
 
 
 def _clamped_log(p: Value) -> Value:
-    if p.data > _SMALLEST_PROBABILITY:
-        return p.log()
-    return Value(LOG_FLOOR)
+    """max(log p, LOG_FLOOR), with gradient 0 below the floor.
+
+    Written with recorded operations only, no branch on ``p.data``, so that a compiled loss
+    (``fit(..., compile=True)``) floors every sample, not just the one it was recorded on.
+    """
+    return ((p - _SMALLEST_PROBABILITY).relu() + _SMALLEST_PROBABILITY).log()
 
 
 def _paired(y_true: Targets, y_pred: Predictions, who: str) -> list[tuple[float, Value]]:

@@ -9,6 +9,7 @@ from nn import (
     MLP,
     SGD,
     Adam,
+    Neuron,
     binary_cross_entropy,
     fit,
     hinge_loss,
@@ -95,3 +96,28 @@ def test_a_loss_that_is_not_a_mean_over_samples_is_refused():
     X, y = people()
     with pytest.raises(ValueError, match="mean of per-sample losses"):
         fit(MLP(2, [2, 1], seed=0), X, y, loss=summed_squares, epochs=1, compile=True)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+@pytest.mark.parametrize(
+    "X",
+    [
+        [[-800.0], [50.0], [-0.2], [0.1]],  # a saturated prediction comes first for its target
+        [[0.1], [-0.2], [50.0], [-800.0]],  # ... or after an unsaturated one
+    ],
+)
+def test_bce_of_saturated_predictions_is_the_same_compiled(X, batch_size):
+    # sigmoid(50) is exactly 1 and sigmoid(-800) exactly 0: log(1 - p) and log(p) hit the floor
+    # of -100 for these samples, and the compiled loss must floor them the same way.
+    y = [1.0, 0.0, 0.0, 1.0]
+    (plain, plain_history), (compiled, compiled_history) = train_both(
+        lambda: Neuron(1, weights=[1.0], bias=0.0),
+        X,
+        y,
+        loss=binary_cross_entropy,
+        epochs=3,
+        batch_size=batch_size,
+    )
+    assert np.isfinite(plain_history).all()
+    assert compiled == pytest.approx(plain, rel=1e-12, abs=1e-15)
+    assert compiled_history == pytest.approx(plain_history, rel=1e-12)
