@@ -20,7 +20,7 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     read: ``w0 * x0 + w1 * x1`` gives w0, x0, w0 * x0, w1, x1, w1 * x1, the sum. Drawings number
     their nodes in this order, and the compiler writes its lines in it.
     """
-    roots = (root,) if isinstance(root, Value) else tuple(root)
+    roots = (root,) if isinstance(root, Value) else _checked_roots(root)
     order = []
     expanded = set()  # parents already pushed
     placed = set()  # already in `order`
@@ -42,6 +42,18 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
             if parent is not None and parent.__class__ is not float and parent not in expanded:
                 stack.append(parent)
     return order
+
+
+def _checked_roots(roots: object) -> tuple[Value, ...]:
+    try:
+        checked = tuple(roots)  # type: ignore[call-overload]
+    except TypeError:
+        checked = ()
+    if not checked or not all(isinstance(root, Value) for root in checked):
+        raise TypeError(
+            f"topological_order takes a Value or a non-empty sequence of Values, not {roots!r:.60}"
+        )
+    return checked
 
 
 def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Value, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd.backprop import grad
-from autograd.engine import Operand, Value, _as_float, no_grad
+from autograd.engine import Operand, Value, _as_float, _data, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -57,7 +57,7 @@ def gradcheck(
     rows = []
     _, analytic = first_derivatives(point)
     for i, name in enumerate(names):
-        numeric = _central_difference(lambda at: evaluate(at), point, i, eps)
+        numeric = _central_difference(evaluate, point, i, eps)
         rows.append((f"d/d{name}", analytic[i], numeric))
 
     if order == 2:
@@ -66,7 +66,7 @@ def gradcheck(
             seconds = grad(first, leaves)
             for j, name_j in enumerate(names):
                 numeric = _central_difference(
-                    lambda at, i=i: _float(first_derivatives(at)[1][i]), point, j, eps
+                    lambda at, i=i: _data(first_derivatives(at)[1][i]), point, j, eps
                 )
                 rows.append((f"d2/d{names[i]} d{name_j}", seconds[j], numeric))
 
@@ -74,10 +74,6 @@ def gradcheck(
     if any(differs):
         raise GradcheckError(_table(rows, differs, atol, rtol))
     return True
-
-
-def _float(x: float | Value) -> float:
-    return x.data if isinstance(x, Value) else x
 
 
 def _central_difference(f: Callable[[list[float]], float], point, index: int, eps: float):

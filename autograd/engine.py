@@ -75,6 +75,8 @@ class no_grad(ContextDecorator):
 
     Works as ``with no_grad():`` and as a decorator ``@no_grad()``; the setting is per thread, and
     blocks nest. Use it for inference and for parameter updates, where a graph is only a cost.
+    (As with every `contextlib` decorator, a decorated generator function is not covered: its
+    body runs after the call has returned. Put ``with no_grad():`` inside the generator.)
     """
 
     def __enter__(self) -> no_grad:

@@ -243,3 +243,9 @@ def test_topological_order_puts_inputs_before_their_users_once_each():
             if isinstance(parent, Value):
                 assert position[id(parent)] < position[id(v)]
     assert [id(v) for v in autograd.topological_order(e)] == [id(v) for v in order]
+
+
+@pytest.mark.parametrize("bad", [[1.0], [], 5, "x", None])
+def test_topological_order_names_what_it_got_instead_of_values(bad):
+    with pytest.raises(TypeError, match="topological_order takes a Value or a non-empty sequence"):
+        autograd.topological_order(bad)
