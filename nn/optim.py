@@ -122,6 +122,8 @@ class Adam(Optimizer):
             _check_hyper("betas[1]", betas[1], minimum=0.0, below=1.0),
         )
         self.eps = _check_hyper("eps", eps, minimum=0.0)
+        if self.eps == 0.0:
+            raise ValueError("eps must be > 0: it keeps a step finite where a gradient is 0")
         self.weight_decay = _check_hyper("weight_decay", weight_decay, minimum=0.0)
         self.t = 0
         self._m = [0.0] * len(self.params)

@@ -105,6 +105,7 @@ def test_zero_grad_and_non_finite_gradients():
         (lambda ps: Adam(ps, betas=(0.9, -0.1)), ValueError, r"betas\[1\]"),
         (lambda ps: Adam(ps, betas=0.9), TypeError, "betas"),
         (lambda ps: Adam(ps, eps=-1.0), ValueError, "eps"),
+        (lambda ps: Adam(ps, eps=0.0), ValueError, "eps must be > 0"),
         (lambda ps: SGD([], lr=0.1), ValueError, "empty parameter list"),
         (lambda ps: SGD([*ps, 1.0], lr=0.1), TypeError, "parameter 1 must be a Value"),
         (lambda ps: SGD(ps + ps, lr=0.1), ValueError, "more than once"),
