@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's first command: make a venv in .venv (once), install the project, and run the main
+# The README's first command: make (or reuse) a venv in .venv, install the project, and run the main
 # demo, the article step by step. Arguments go to the demo (try --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command: make a venv in .venv (once), install the project with its test extra,
-# lint, and run the whole test suite.
+# The README's test command: make (or reuse) a venv in .venv, install the project with its test
+# and dev extras, check lint and formatting, and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -e ".[test,dev]"
 .venv/bin/python -m ruff check .
+.venv/bin/python -m ruff format --check .
 .venv/bin/python -m pytest "$@"
