@@ -47,9 +47,9 @@ class Optimizer:
 
     def _gradients(self) -> list[float]:
         grads = [float(parameter.grad) for parameter in self.params]
-        for parameter, g in zip(self.params, grads, strict=True):
+        for i, (parameter, g) in enumerate(zip(self.params, grads, strict=True)):
             if not math.isfinite(g):
-                name = parameter.label or f"#{self.params.index(parameter)}"
+                name = parameter.label or f"#{i}"
                 raise FloatingPointError(
                     f"{type(self).__name__}.step: the gradient of parameter {name} is {g!r}; "
                     "no parameter was changed"

@@ -91,6 +91,12 @@ def test_zero_grad_and_non_finite_gradients():
     assert (a.grad, b.grad) == (0.0, 0.0)
 
 
+def test_a_parameter_without_a_label_is_named_by_its_position():
+    params = [leaf_with_grad(1.0, 0.5), leaf_with_grad(2.0, 0.5), leaf_with_grad(3.0, math.inf)]
+    with pytest.raises(FloatingPointError, match="parameter #2 is inf"):
+        Adam(params).step()
+
+
 @pytest.mark.parametrize(
     ("make", "error", "words"),
     [
