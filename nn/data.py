@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nn.module import Seed, as_generator
+from nn.module import Seed, as_count, as_generator, as_real
 
 WEIGHT_SHIFT = 135
 HEIGHT_SHIFT = 66
@@ -64,10 +64,8 @@ def make_moons(
     coordinate. The same `seed` (an int or a numpy Generator) gives the same points.
     For `hinge_loss`, use ``2 * y - 1`` as labels.
     """
-    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool):
-        raise TypeError(f"n_samples must be an int, not {type(n_samples).__name__}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be at least 2 (one per moon), not {n_samples}")
+    n_samples = as_count(n_samples, "n_samples", minimum=2)
+    noise = as_real(noise, "noise")
     if not noise >= 0:
         raise ValueError(f"noise must be a number >= 0, not {noise!r}")
     rng = as_generator(seed)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from numbers import Real
 
 import numpy as np
 
 from autograd import Value
+from nn.module import as_real, is_real_number
 
 Targets = Sequence[float] | np.ndarray | float
 Predictions = Sequence[Value | float] | np.ndarray | Value | float
@@ -105,7 +105,7 @@ def _paired(y_true: Targets, y_pred: Predictions, who: str) -> list[tuple[float,
                 f"{who}: y_true[{i}] is a Value; targets are plain numbers "
                 "(the order is loss(y_true, y_pred))"
             )
-        pairs.append((_as_number(target, who, f"y_true[{i}]"), _as_prediction(prediction, who, i)))
+        pairs.append((as_real(target, f"{who}: y_true[{i}]"), _as_prediction(prediction, who, i)))
     return pairs
 
 
@@ -116,22 +116,14 @@ def _as_list(values: object, who: str, what: str) -> list[object]:
         return values.tolist() if values.ndim == 1 else [values.item()]
     if isinstance(values, (list, tuple)):
         return list(values)
-    if isinstance(values, (Value, Real, np.number)) and not isinstance(values, (bool, np.bool_)):
+    if isinstance(values, Value) or is_real_number(values):
         return [values]
     raise TypeError(
         f"{who}: {what} must be a list, tuple or 1-D numpy array, not {type(values).__name__}"
     )
 
 
-def _as_number(value: object, who: str, what: str) -> float:
-    if type(value) is float:
-        return value
-    if isinstance(value, (Real, np.number)) and not isinstance(value, (bool, np.bool_)):
-        return float(value)
-    raise TypeError(f"{who}: {what} must be a number, not {type(value).__name__}: {value!r}")
-
-
 def _as_prediction(value: object, who: str, i: int) -> Value:
     if isinstance(value, Value):
         return value
-    return Value(_as_number(value, who, f"y_pred[{i}]"))
+    return Value(as_real(value, f"{who}: y_pred[{i}]"))

@@ -17,9 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
-from nn.module import MLP, Seed, as_generator
+from nn.module import MLP, Seed, as_generator, as_real
 
 # The article's names in the order of MLP(2, [2, 1]).parameters().
 PARAMETER_NAMES = ("w1", "w2", "b1", "w3", "w4", "b2", "w5", "w6", "b3")
@@ -73,12 +71,7 @@ class ManualNetwork:
         if not isinstance(parameters, Mapping) or set(parameters) != set(PARAMETER_NAMES):
             given = sorted(parameters) if isinstance(parameters, Mapping) else parameters
             raise ValueError(f"ManualNetwork needs the parameters {PARAMETER_NAMES}, got {given!r}")
-        values = {}
-        for name in PARAMETER_NAMES:
-            value = parameters[name]
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise TypeError(f"parameter {name} must be a number, not {type(value).__name__}")
-            values[name] = float(value)
+        values = {name: as_real(parameters[name], f"parameter {name}") for name in PARAMETER_NAMES}
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -96,6 +89,7 @@ class ManualNetwork:
         Returns ``{"w1": dL/dw1, ..., "b3": dL/db3}`` in the order of `PARAMETER_NAMES`.
         """
         x0, x1 = _pair(x)
+        y_true = as_real(y_true, "y_true")
         # --- Feedforward, keeping the sums the derivatives need
         sum_h1 = self.w1 * x0 + self.w2 * x1 + self.b1
         h1 = sigmoid(sum_h1)
@@ -159,7 +153,7 @@ class ManualNetwork:
         also prints ``Epoch 0 loss: 0.xxx`` every 10 epochs, as the article does.
         """
         data = [_pair(x) for x in data]
-        all_y_trues = [float(y) for y in all_y_trues]
+        all_y_trues = [as_real(y, f"target {i}") for i, y in enumerate(all_y_trues)]
         if len(data) != len(all_y_trues) or not data:
             raise ValueError(
                 f"train needs as many targets as samples (at least one): "
@@ -214,4 +208,4 @@ def _mlp_names(mlp: MLP) -> list[tuple[str, str]]:
 def _pair(x: Sequence[float]) -> tuple[float, float]:
     if len(x) != 2:
         raise ValueError(f"ManualNetwork expects 2 inputs, got {len(x)}")
-    return float(x[0]), float(x[1])
+    return as_real(x[0], "ManualNetwork input 0"), as_real(x[1], "ManualNetwork input 1")

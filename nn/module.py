@@ -172,7 +172,7 @@ class Neuron(Module):
         seed: Seed = None,
         init: str = "normal",
     ) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = as_count(nin, "nin")
         self.activation = _check_activation(activation)
         self._activate = ACTIVATIONS[activation]
         if init not in INITS:
@@ -188,7 +188,7 @@ class Neuron(Module):
         if bias is None:
             bias = float(rng.standard_normal()) if init == "normal" else 0.0
         else:
-            bias = _check_numbers([bias], "bias")[0]
+            bias = as_real(bias, "bias")
         self.w = [Value(weight) for weight in weights]
         self.b = Value(bias)
         self._label_parameters()
@@ -234,8 +234,8 @@ class Layer(Module):
         seed: Seed = None,
         init: str = "normal",
     ) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.nout = _check_size(nout, "nout")
+        self.nin = as_count(nin, "nin")
+        self.nout = as_count(nout, "nout")
         self.activation = _check_activation(activation)
         rng = as_generator(seed)
         self.neurons = [Neuron(nin, activation, seed=rng, init=init) for _ in range(nout)]
@@ -286,10 +286,10 @@ class MLP(Module):
         seed: Seed = None,
         init: str = "normal",
     ) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = as_count(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(f"nouts must be a non-empty list of layer sizes, not {nouts!r}")
-        self.nouts = [_check_size(nout, "each layer size in nouts") for nout in nouts]
+        self.nouts = [as_count(nout, "each layer size in nouts") for nout in nouts]
         self.activation = _check_activation(activation)
         if output_activation is None:
             output_activation = activation
@@ -341,6 +341,32 @@ class MLP(Module):
 
 
 # ---------------------------------------------------------------------- argument checks
+# One rule for what nn takes as a number, the engine's: an int, a float or a numpy integer or
+# floating scalar. A bool is refused (True is rarely meant as 1.0), and so is a complex number,
+# whose imaginary part float() would silently drop for numpy scalars.
+def is_real_number(x: object) -> bool:
+    """True for an int, a float or a numpy real scalar; False for bool, complex, str and others."""
+    return isinstance(x, (Real, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def as_real(x: object, what: str) -> float:
+    """`x` as a float if `is_real_number` accepts it, else TypeError naming `what` and the type."""
+    if type(x) is float:
+        return x
+    if is_real_number(x):
+        return float(x)
+    raise TypeError(f"{what} must be a number (an int or a float), not {type(x).__name__}: {x!r}")
+
+
+def as_count(n: object, what: str, minimum: int = 1) -> int:
+    """`n` as an int >= `minimum`; TypeError for a non-int (bool too), ValueError when too small."""
+    if not isinstance(n, (Integral, np.integer)) or isinstance(n, (bool, np.bool_)):
+        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
+    if n < minimum:
+        raise ValueError(f"{what} must be at least {minimum}, not {n}")
+    return int(n)
+
+
 def as_generator(seed: Seed) -> np.random.Generator:
     """A numpy Generator from an int seed, a Generator (used as is) or None (fresh entropy)."""
     if isinstance(seed, np.random.Generator):
@@ -362,7 +388,7 @@ def as_inputs(x: Input, nin: int, who: str) -> list[Value | float]:
                 f"{who} expects one input vector (1-D), not an array of shape {x.shape}"
             )
         x = x.tolist() if x.ndim == 1 else [x.item()]
-    elif isinstance(x, (Value, Real, np.number)) and not isinstance(x, (bool, np.bool_)):
+    elif isinstance(x, Value) or is_real_number(x):
         x = [x]
     elif not isinstance(x, (list, tuple)):
         raise TypeError(
@@ -373,23 +399,9 @@ def as_inputs(x: Input, nin: int, who: str) -> list[Value | float]:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
     xs = list(x)
     for i, item in enumerate(xs):
-        if type(item) is float or isinstance(item, Value):
-            continue
-        if isinstance(item, (Real, np.number)) and not isinstance(item, (bool, np.bool_)):
-            xs[i] = float(item)
-        else:
-            raise TypeError(
-                f"{who} input {i} must be a number or a Value, not {type(item).__name__}"
-            )
+        if not isinstance(item, Value):
+            xs[i] = as_real(item, f"{who} input {i}")
     return xs
-
-
-def _check_size(n: object, what: str) -> int:
-    if not isinstance(n, Integral) or isinstance(n, (bool, np.bool_)):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, not {n}")
-    return int(n)
 
 
 def _check_activation(name: object) -> str:
@@ -401,12 +413,7 @@ def _check_activation(name: object) -> str:
 def _check_numbers(values: Sequence[object] | np.ndarray, what: str) -> list[float]:
     if isinstance(values, np.ndarray):
         values = values.tolist()
-    numbers = []
-    for item in values:
-        if not isinstance(item, (Real, np.number)) or isinstance(item, (bool, np.bool_)):
-            raise TypeError(f"{what} must be numbers, not {type(item).__name__}: {item!r}")
-        numbers.append(float(item))
-    return numbers
+    return [as_real(item, f"{what}[{i}]") for i, item in enumerate(values)]
 
 
 # ---------------------------------------------------------------------- files
@@ -425,7 +432,7 @@ def _checked_state(state: object, named_parameters: list[tuple[str, Value]]) -> 
     values = []
     for name in names:
         value = state[name]
-        if not isinstance(value, (Real, np.number)) or isinstance(value, (bool, np.bool_)):
+        if not is_real_number(value):
             raise LoadError(f"parameter {name} must be a number, not {type(value).__name__}")
         try:
             value = float(value)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from numbers import Real
 
 from autograd import Value
+from nn.module import as_real
 
 
 class Optimizer:
@@ -154,9 +154,7 @@ class Adam(Optimizer):
 
 def _check_hyper(name: str, value: object, *, minimum: float, below: float | None = None) -> float:
     """A finite real number >= minimum (and < below, when given), as a float."""
-    if not isinstance(value, Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__}")
-    value = float(value)
+    value = as_real(value, name)
     if not math.isfinite(value) or value < minimum or (below is not None and value >= below):
         bounds = f"in [{minimum}, {below})" if below is not None else f">= {minimum}"
         raise ValueError(f"{name} must be a finite number {bounds}, got {value!r}")

@@ -21,7 +21,7 @@ import numpy as np
 from autograd import Value, no_grad
 from nn.compiled import CompiledLoss
 from nn.losses import mse_loss
-from nn.module import Module, Seed, as_generator
+from nn.module import Module, Seed, as_count, as_generator
 from nn.optim import SGD, Optimizer
 
 Loss = Callable[[Sequence[float], Sequence[Value]], Value]
@@ -109,10 +109,10 @@ def fit(
     xs, ts = prepare_data(X, y)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=ARTICLE_LEARNING_RATE)
-    epochs = _check_count(epochs, "epochs")
-    batch_size = _check_count(batch_size, "batch_size")
+    epochs = as_count(epochs, "epochs")
+    batch_size = as_count(batch_size, "batch_size")
     if report_every is not None:
-        report_every = _check_count(report_every, "report_every")
+        report_every = as_count(report_every, "report_every")
     if epoch_loss not in EPOCH_LOSSES:
         raise ValueError(f"epoch_loss must be one of {EPOCH_LOSSES}, not {epoch_loss!r}")
     if not callable(loss):
@@ -168,25 +168,25 @@ def prepare_data(X: object, y: object) -> tuple[list[Row], list[Row]]:
 
 def _as_rows(data: object, what: str) -> list[Row]:
     try:
-        array = np.asarray(data, dtype=float)
+        array = np.asarray(data)
     except (TypeError, ValueError) as error:
         raise TypeError(
             f"{what} must be numbers in equal-length rows (a list or numpy array): {error}"
         ) from None
+    # The rule of nn.module.is_real_number, for a whole array: ints and floats only. Converting
+    # bools, strings or complex numbers to float would quietly change what the data say.
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{what} must be numbers (ints or floats) in equal-length rows, "
+            f"not an array of {array.dtype}"
+        )
+    array = array.astype(float)
     if array.ndim not in (1, 2):
         raise ValueError(f"{what} must be 1-D or 2-D (samples x columns), not shape {array.shape}")
     bad = np.argwhere(~np.isfinite(array))
     if bad.size:
         raise ValueError(f"{what} holds {array[tuple(bad[0])]} at index {tuple(bad[0].tolist())}")
     return array.tolist()
-
-
-def _check_count(n: object, what: str) -> int:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, not {n}")
-    return int(n)
 
 
 class _Progress:

@@ -40,7 +40,14 @@ def test_moons_without_noise_lie_on_their_half_circles():
 
 @pytest.mark.parametrize(
     ("arguments", "error"),
-    [({"n_samples": 1}, ValueError), ({"n_samples": 2.5}, TypeError), ({"noise": -1}, ValueError)],
+    [
+        ({"n_samples": 1}, ValueError),
+        ({"n_samples": 2.5}, TypeError),
+        ({"n_samples": True}, TypeError),
+        ({"noise": -1}, ValueError),
+        ({"noise": np.complex128(0.1 + 1j)}, TypeError),
+        ({"noise": "0.1"}, TypeError),
+    ],
 )
 def test_bad_moon_arguments(arguments, error):
     with pytest.raises(error):

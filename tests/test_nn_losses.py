@@ -91,6 +91,18 @@ def test_mismatched_and_empty_inputs_raise(loss):
         loss(np.ones((2, 1)), [0.5, 0.5])
 
 
+@pytest.mark.parametrize("loss", [mse_loss, binary_cross_entropy, hinge_loss])
+def test_complex_and_bool_samples_are_refused_not_cut_to_their_real_part(loss):
+    with pytest.raises(TypeError, match=r"y_true\[0\] must be a number.*complex128"):
+        loss([np.complex128(1 + 0.5j)], [0.5])
+    with pytest.raises(TypeError, match=r"y_pred\[1\] must be a number.*complex"):
+        loss([1, 1], [0.5, 0.5 + 0j])
+    with pytest.raises(TypeError, match=r"y_pred\[0\] must be a number.*bool"):
+        loss([1], [np.bool_(True)])
+    with pytest.raises(TypeError, match="must be a list"):
+        loss(np.complex64(1), 0.5)
+
+
 def test_a_value_among_the_targets_means_swapped_arguments():
     with pytest.raises(TypeError, match="order is loss"):
         mse_loss([Value(0.5)], [1.0])

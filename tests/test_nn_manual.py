@@ -162,6 +162,12 @@ def test_bad_parameters_and_inputs_raise():
         ManualNetwork({"w1": 1.0})
     with pytest.raises(TypeError, match="b3"):
         ManualNetwork({**ALL_ONES, "b3": "zero"})
+    with pytest.raises(TypeError, match=r"w2 must be a number.*complex128"):
+        ManualNetwork({**ALL_ONES, "w2": np.complex128(1 + 1j)})
+    with pytest.raises(TypeError, match=r"input 1 must be a number.*complex128"):
+        ManualNetwork(ALL_ONES).feedforward([1.0, np.complex128(1 + 1j)])
+    with pytest.raises(TypeError, match=r"target 0 must be a number.*complex128"):
+        ManualNetwork(ALL_ONES).train([[1, 2]], [np.complex128(1 + 1j)], epochs=1)
     with pytest.raises(ValueError, match="2 inputs, got 3"):
         ManualNetwork(ALL_ONES).feedforward([1, 2, 3])
     with pytest.raises(ValueError, match="as many targets"):

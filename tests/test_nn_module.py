@@ -131,6 +131,22 @@ def test_wrong_input_types_raise_type_error(x):
         MLP(2, [1], seed=0)(x)
 
 
+@pytest.mark.parametrize(
+    "x",
+    [
+        [np.complex128(1 + 2j), 1.0],
+        [1.0, 1j],
+        np.array([1 + 2j, 1.0]),
+        [np.bool_(True), 1.0],
+    ],
+)
+def test_complex_and_bool_inputs_are_refused_not_cut_to_their_real_part(x):
+    with pytest.raises(TypeError, match=r"input \d .*must be a number.*not (complex|bool)"):
+        MLP(2, [1], seed=0)(x)
+    with pytest.raises(TypeError, match="complex"):
+        MLP(1, [1], seed=0)(np.complex128(1 + 2j))
+
+
 def test_two_dimensional_array_input_is_refused():
     with pytest.raises(ValueError, match="shape"):
         MLP(2, [1], seed=0)(np.zeros((1, 2)))
@@ -169,8 +185,10 @@ def test_explicit_weights_with_random_bias_and_the_reverse():
         (lambda: Neuron(2.0), TypeError, "nin must be an int"),
         (lambda: Neuron(2, "softmax"), ValueError, "activation must be one of"),
         (lambda: Neuron(2, weights=[1]), ValueError, "needs 2 weights, got 1"),
-        (lambda: Neuron(2, weights=[1, "a"]), TypeError, "weights must be numbers"),
-        (lambda: Neuron(2, bias="a"), TypeError, "bias must be numbers"),
+        (lambda: Neuron(2, weights=[1, "a"]), TypeError, r"weights\[1\] must be a number.*str"),
+        (lambda: Neuron(2, bias="a"), TypeError, "bias must be a number.*str"),
+        (lambda: Neuron(1, weights=[np.complex128(1 + 2j)]), TypeError, r"weights\[0\].*complex"),
+        (lambda: Neuron(1, bias=np.complex64(1j)), TypeError, "bias.*complex64"),
         (lambda: Neuron(2, init="xavier"), ValueError, "init must be one of"),
         (lambda: Neuron(2, seed=1.5), TypeError, "seed"),
         (lambda: MLP(2, []), TypeError, "nouts"),

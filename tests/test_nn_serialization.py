@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -174,6 +175,8 @@ def test_missing_file_raises_file_not_found(tmp_path):
         {"w0": 1.0, "w1": 2.0, "b": 3.0, "c": 4.0},
         {"w0": 1.0, "w1": 2.0, "b": math.nan},
         {"w0": 1.0, "w1": "2", "b": 3.0},
+        {"w0": 1.0, "w1": np.complex128(2 + 1j), "b": 3.0},
+        {"w0": 1.0, "w1": True, "b": 3.0},
         [1.0, 2.0, 3.0],
     ],
 )
