@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral, Real
 from pathlib import Path
@@ -100,6 +101,8 @@ class Module:
 
         The file is written next to `path` under a temporary name and then renamed over it, so
         `path` holds either its old content or the complete new file, never a half-written one.
+        Otherwise it behaves like writing with `open`: a new file gets the mode the umask allows,
+        an existing one keeps its mode, and a symlink keeps pointing to the (new) file.
         """
         for name, parameter in self.named_parameters():
             if not math.isfinite(parameter.data):
@@ -468,19 +471,29 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` as `open(path, "w")` would, but all at once or not at all."""
+    # Through a symlink, replace the file it points to; renaming over the link would replace the
+    # link itself with a regular file.
+    target = path.resolve()
     # The temporary file sits in the same folder, so the final rename cannot cross file systems.
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+    temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     try:
+        # Mode 0o666 less the umask, as open() gives a new file.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as error:  # a missing or read-only folder: name the user's path, not ours
+        raise type(error)(
+            error.errno, f"{error.strerror} (cannot save into {target.parent})", str(path)
+        ) from None
+    try:
+        if target.exists():  # keep an existing file's permissions, as writing into it would
+            os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes the file private; a model file is not secret
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

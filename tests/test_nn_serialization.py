@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -217,3 +218,43 @@ def test_save_replaces_the_file_whole(tmp_path):
     small.save(path)
     assert MLP(1, [1], seed=3).load(path).state_dict() == small.state_dict()
     assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_save_over_a_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "private.json"
+    path.write_text("old")
+    path.chmod(0o600)
+    MLP(2, [1], seed=0).save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_a_new_file_gets_the_mode_the_umask_gives_as_with_open(tmp_path, umask):
+    old_umask = os.umask(umask)
+    try:
+        MLP(2, [1], seed=0).save(tmp_path / "new.json")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE((tmp_path / "new.json").stat().st_mode) == 0o666 & ~umask
+
+
+def test_save_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "models" / "real.json"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    model = MLP(2, [1], seed=0)
+    model.save(link)
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert MLP(2, [1], seed=1).load(target).state_dict() == model.state_dict()
+    assert sorted(os.listdir(target.parent)) == ["real.json"]
+
+
+def test_save_into_a_missing_folder_names_the_path_asked_for(tmp_path):
+    path = tmp_path / "missing" / "m.json"
+    with pytest.raises(FileNotFoundError) as error:
+        MLP(2, [1], seed=0).save(path)
+    assert error.value.filename == str(path)
+    assert ".tmp" not in str(error.value) and "missing" in str(error.value)
+    assert os.listdir(tmp_path) == []
