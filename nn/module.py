@@ -185,7 +185,7 @@ class Neuron(Module):
             scale = 1.0 if init == "normal" else 1.0 / math.sqrt(self.nin)
             weights = (scale * rng.standard_normal(self.nin)).tolist()
         else:
-            weights = _check_numbers(weights, "weights")
+            weights = _check_weights(weights)
             if len(weights) != self.nin:
                 raise ValueError(f"Neuron({nin}) needs {nin} weights, got {len(weights)}")
         if bias is None:
@@ -413,10 +413,17 @@ def _check_activation(name: object) -> str:
     return name
 
 
-def _check_numbers(values: Sequence[object] | np.ndarray, what: str) -> list[float]:
-    if isinstance(values, np.ndarray):
-        values = values.tolist()
-    return [as_real(item, f"{what}[{i}]") for i, item in enumerate(values)]
+def _check_weights(weights: object) -> list[float]:
+    if isinstance(weights, np.ndarray):
+        if weights.ndim != 1:
+            raise ValueError(f"weights must be 1-D, not an array of shape {weights.shape}")
+        weights = weights.tolist()
+    elif isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence):
+        raise TypeError(
+            f"weights must be a list, tuple or 1-D numpy array of numbers, "
+            f"not {type(weights).__name__}: {weights!r}"
+        )
+    return [as_real(weight, f"weights[{i}]") for i, weight in enumerate(weights)]
 
 
 # ---------------------------------------------------------------------- files

@@ -34,19 +34,24 @@ EPOCH_LOSSES = ("dataset", "running")
 
 
 def batch_loss(model: Module, loss: Loss, xs: Sequence[Row], ts: Sequence[Row]) -> Value:
-    """The loss of a batch: every sample's outputs and targets laid end to end, then `loss`."""
+    """The loss of a batch: every sample's outputs and targets laid end to end, then `loss`.
+
+    Each target is a number (one output) or a row of numbers (several outputs), as in `fit`.
+    """
+    if len(xs) != len(ts):
+        raise ValueError(f"the batch has {len(xs)} inputs but {len(ts)} targets")
     predictions: list[Value] = []
-    targets: list[float] = []
+    targets: list[object] = []  # the loss checks that each is a number
     for x, t in zip(xs, ts, strict=True):
         output = model(x)
         if isinstance(output, Value):
             predictions.append(output)
         else:
             predictions.extend(output)
-        if isinstance(t, float):
-            targets.append(t)
-        else:
+        if isinstance(t, (list, tuple)) or (isinstance(t, np.ndarray) and t.ndim > 0):
             targets.extend(t)
+        else:
+            targets.append(t)
     return loss(targets, predictions)
 
 

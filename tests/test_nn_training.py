@@ -10,12 +10,14 @@ from nn import (
     SGD,
     Adam,
     ManualNetwork,
+    batch_loss,
     evaluate,
     fit,
     hinge_loss,
     make_moons,
     mse_loss,
     people,
+    train_step,
 )
 
 
@@ -99,6 +101,31 @@ def test_full_batch_step_is_the_mean_gradient():
     loss.backward()
     expected = [p.data - 0.1 * p.grad for p in b.parameters()]
     assert [p.data for p in a.parameters()] == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("xs", "ts"),
+    [
+        ([[-2.0, -1.0], [25.0, 6.0]], [1, 0]),  # int targets, as fit takes them
+        ([[-2.0, -1.0], [25.0, 6.0]], [[1], [0]]),  # one-element rows
+        (np.array([[-2, -1], [25, 6]]), np.array([1, 0])),  # numpy ints
+    ],
+)
+def test_train_step_and_batch_loss_take_what_fit_takes(xs, ts):
+    a, b = MLP(2, [2, 1], seed=0), MLP(2, [2, 1], seed=0)
+    expected = batch_loss(b, mse_loss, [[-2.0, -1.0], [25.0, 6.0]], [1.0, 0.0]).data
+    assert batch_loss(a, mse_loss, xs, ts).data == expected
+    assert train_step(a, mse_loss, SGD(a.parameters(), lr=0.1), xs, ts) == expected
+    fit(b, [[-2.0, -1.0], [25.0, 6.0]], [1.0, 0.0], epochs=1, batch_size=2)
+    assert a.state_dict() == b.state_dict()
+
+
+def test_batch_loss_refuses_bad_targets_clearly():
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match="2 inputs but 1 targets"):
+        batch_loss(model, mse_loss, [[1, 2], [3, 4]], [1])
+    with pytest.raises(TypeError, match=r"y_true\[0\] must be a number.*str"):
+        batch_loss(model, mse_loss, [[1, 2]], ["1"])
 
 
 def test_shuffle_is_reproducible_from_the_seed():
