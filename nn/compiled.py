@@ -20,16 +20,14 @@ too (see `autograd.compile`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from autograd import CompiledGraph, Value, compile_graph, no_grad
-from nn.module import Module
+from nn.losses import Loss
+from nn.module import Module, Row
 from nn.optim import Optimizer
-
-Loss = Callable[[Sequence[float], Sequence[Value]], Value]
-Row = float | list[float]
 
 MAX_TARGETS = 32
 # Below this many samples, running the straight-line code once per sample beats numpy's per-call

@@ -10,7 +10,7 @@ Value counts as one sample. The result is a `Value`, the mean over the samples, 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -19,6 +19,8 @@ from nn.module import as_real, is_real_number
 
 Targets = Sequence[float] | np.ndarray | float
 Predictions = Sequence[Value | float] | np.ndarray | Value | float
+# What fit, evaluate and the compiled loss take: any function of (y_true, y_pred) like these.
+Loss = Callable[[Sequence[float], Sequence[Value]], Value]
 
 # log(p) is clamped from below at -100, as PyTorch's BCELoss does, so a prediction of exactly 0 or
 # 1 gives a finite loss. Where the clamp acts the sigmoid is saturated and its slope is 0 anyway.

@@ -35,6 +35,9 @@ from autograd import Value
 
 Seed = int | np.random.Generator | None
 Input = Sequence[Value | float] | np.ndarray | Value | float
+# One sample as fit prepares it: a float for a one-input model, a list of floats otherwise; the
+# same for targets.
+Row = float | list[float]
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,

@@ -20,13 +20,9 @@ import numpy as np
 
 from autograd import Value, no_grad
 from nn.compiled import CompiledLoss
-from nn.losses import mse_loss
-from nn.module import Module, Seed, as_count, as_generator
+from nn.losses import Loss, mse_loss
+from nn.module import Module, Row, Seed, as_count, as_generator
 from nn.optim import SGD, Optimizer
-
-Loss = Callable[[Sequence[float], Sequence[Value]], Value]
-# One sample's input: a float for a one-input model, a list of floats otherwise; same for targets.
-Row = float | list[float]
 
 ARTICLE_LEARNING_RATE = 0.1
 ARTICLE_EPOCHS = 1000

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import nn.compiled
+import nn.losses
+import nn.module
+import nn.training
 from nn import (
     MLP,
     SGD,
@@ -121,3 +125,8 @@ def test_bce_of_saturated_predictions_is_the_same_compiled(X, batch_size):
     assert np.isfinite(plain_history).all()
     assert compiled == pytest.approx(plain, rel=1e-12, abs=1e-15)
     assert compiled_history == pytest.approx(plain_history, rel=1e-12)
+
+
+def test_training_and_compiling_share_one_definition_of_their_type_aliases():
+    assert nn.training.Loss is nn.compiled.Loss is nn.losses.Loss
+    assert nn.training.Row is nn.compiled.Row is nn.module.Row
