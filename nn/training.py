@@ -65,6 +65,11 @@ def train_step(
 def evaluate(model: Module, X: object, y: object, loss: Loss = mse_loss) -> float:
     """The loss over a whole data set, computed without recording a graph."""
     xs, ts = prepare_data(X, y)
+    return _prepared_loss(model, loss, xs, ts)
+
+
+def _prepared_loss(model: Module, loss: Loss, xs: Sequence[Row], ts: Sequence[Row]) -> float:
+    """`evaluate` on data already through `prepare_data`, as `fit` holds it between epochs."""
     with no_grad():
         return batch_loss(model, loss, xs, ts).data
 
@@ -137,13 +142,12 @@ def fit(
                 else:
                     value = compiled.train_step(optimizer, batch_xs, batch_ts)
                 running += value * len(batch)
-            if epoch_loss == "dataset" and compiled is not None:
-                current = compiled.loss(xs, ts)
-            elif epoch_loss == "dataset":
-                with no_grad():
-                    current = batch_loss(model, loss, xs, ts).data
-            else:
+            if epoch_loss == "running":
                 current = running / len(order)
+            elif compiled is not None:
+                current = compiled.loss(xs, ts)
+            else:
+                current = _prepared_loss(model, loss, xs, ts)
             history.append(current)
             if report_every is not None and epoch % report_every == 0:
                 display.clear()

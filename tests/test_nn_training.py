@@ -11,6 +11,7 @@ from nn import (
     Adam,
     ManualNetwork,
     batch_loss,
+    binary_cross_entropy,
     evaluate,
     fit,
     hinge_loss,
@@ -36,6 +37,23 @@ def test_history_is_the_data_set_loss_after_each_epoch():
     history = fit(model, X, y, epochs=3, callback=lambda epoch, loss: seen.append((epoch, loss)))
     assert history[-1] == evaluate(model, X, y)
     assert seen == list(enumerate(history))
+
+
+def test_every_epoch_records_what_evaluate_gives_with_the_same_loss():
+    X, y = people()
+    model = MLP(2, [2, 1], seed=0)
+    evaluated = []
+    history = fit(
+        model,
+        X / 10,
+        y,
+        loss=binary_cross_entropy,
+        epochs=3,
+        callback=lambda epoch, loss: evaluated.append(
+            evaluate(model, X / 10, y, binary_cross_entropy)
+        ),
+    )
+    assert history == evaluated
 
 
 def test_running_epoch_loss_is_the_mean_of_the_losses_before_each_step():
