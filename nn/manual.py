@@ -10,6 +10,7 @@ neurons h1 and h2, one sigmoid output o1, and nine parameters::
 Its gradients are the article's chain-rule products written out one by one, using no autograd at
 all, so they are an independent check of the engine: `to_mlp` and `from_mlp` convert to and from the
 equivalent ``MLP(2, [2, 1])``, whose parameters in order are w1, w2, b1, w3, w4, b2, w5, w6, b3.
+The article's `sigmoid` and `deriv_sigmoid` are public here, for code that follows the article.
 """
 
 from __future__ import annotations

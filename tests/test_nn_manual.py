@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nn import EMILY, FRANK, MLP, PARAMETER_NAMES, SGD, ManualNetwork, fit, mse_loss, people
+from nn.manual import deriv_sigmoid, sigmoid
 
 ALL_ONES = {name: (1.0 if name.startswith("w") else 0.0) for name in PARAMETER_NAMES}
 ALICE = ([-2.0, -1.0], 1.0)
@@ -24,6 +25,19 @@ def autograd_gradients(network: ManualNetwork, x, y_true) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------- the article's numbers
+def test_the_article_sigmoid_and_its_derivative():
+    assert sigmoid(0) == 0.5
+    assert sigmoid(7) == pytest.approx(0.999, abs=5e-4)  # the article's first neuron: f(7)
+    assert deriv_sigmoid(0) == 0.25
+    for x in (-3.0, -0.5, 0.0, 1.0, 4.0):
+        h = 1e-5
+        central = (sigmoid(x + h) - sigmoid(x - h)) / (2 * h)
+        assert deriv_sigmoid(x) == pytest.approx(central, rel=1e-8)
+    # Far out it saturates instead of overflowing: math.exp(800) would raise OverflowError.
+    assert sigmoid(-800.0) == 0.0 and sigmoid(800.0) == 1.0
+    assert deriv_sigmoid(-800.0) == 0.0 and deriv_sigmoid(800.0) == 0.0
+
+
 def test_feedforward_of_the_article_network():
     every_neuron_w01_b0 = dict(w1=0, w2=1, w3=0, w4=1, w5=0, w6=1, b1=0, b2=0, b3=0)
     network = ManualNetwork(every_neuron_w01_b0)
