@@ -20,6 +20,7 @@ same spirit a module with one input accepts a lone number or Value as well as a 
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -485,6 +486,8 @@ def _write_atomically(path: Path, text: str) -> None:
     # Through a symlink, replace the file it points to; renaming over the link would replace the
     # link itself with a regular file.
     target = path.resolve()
+    if target.is_dir():  # checked first, or the error would name the temporary file
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     # The temporary file sits in the same folder, so the final rename cannot cross file systems.
     temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
     try:

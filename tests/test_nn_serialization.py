@@ -258,3 +258,12 @@ def test_save_into_a_missing_folder_names_the_path_asked_for(tmp_path):
     assert error.value.filename == str(path)
     assert ".tmp" not in str(error.value) and "missing" in str(error.value)
     assert os.listdir(tmp_path) == []
+
+
+def test_save_onto_a_folder_names_the_folder(tmp_path):
+    (tmp_path / "models").mkdir()
+    with pytest.raises(IsADirectoryError) as error:
+        MLP(2, [1], seed=0).save(tmp_path / "models")
+    assert error.value.filename == str(tmp_path / "models")
+    assert ".tmp" not in str(error.value)
+    assert os.listdir(tmp_path) == ["models"]
