@@ -98,7 +98,9 @@ class Group:
     and that operation's constants. Groups nest through `subgroups`, so a layer can hold its
     neurons. A Value may be listed in one group only. A group's leaves (a neuron's weights and
     bias) are drawn to the right of the Values that flow into the group, so that boxes fed one by
-    the other stand side by side in reading order.
+    the other stand side by side in reading order. Sibling groups, and the weights inside them,
+    lean towards standing top to bottom in the order given: a hint to the layout, which crossing
+    edges can still overrule in wide networks.
 
         neuron = Group("neuron h1", [w1, w2, b, h1])
         to_svg(loss, groups=[Group("hidden layer", subgroups=[neuron])])
@@ -182,7 +184,7 @@ def to_dot(
     for value in order:
         _draw_edges(graph, value, number)
     if groups:
-        _keep_groups_after_their_inputs(graph, order, number, home)
+        _keep_groups_after_their_inputs(graph, groups, order, number, home)
     if inputs:
         _line_up_inputs(graph, inputs, order, number)
     if legend:
@@ -253,16 +255,29 @@ def _line_up_inputs(graph, inputs, order, number) -> None:
                         graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
 
 
-def _keep_groups_after_their_inputs(graph, order, number, home) -> None:
+def _keep_groups_after_their_inputs(graph, groups, order, number, home) -> None:
     """Put each group's leaves (a neuron's weights and bias) to the right of what flows into it.
 
     Left alone, Graphviz draws a leaf just before the operation that uses it, so a layer's
     weights would stand beside the previous layer and the two boxes would overlap. An invisible
-    edge from the group's deepest input to each of its leaves keeps the groups in reading order.
-    Leaves also used outside their group are left alone: such an edge could close a cycle.
+    edge from one of the group's deepest inputs to each of its leaves keeps the groups in
+    reading order. Leaves also used outside their group are left alone: such an edge could
+    close a cycle.
+
+    Which input each edge comes from also decides the order top to bottom. The neurons of a
+    layer mirror each other, so nothing tells Graphviz to draw h1 above h2 and it often does
+    the opposite; graphviz-pure ignores ``ordering``, and invisible edges between or inside
+    boxes lose to edge crossings. So the edges are picked for the crossings to favour the order
+    in which groups and inputs are given:
+
+    * a leaf that enters an operation together with one of those inputs (a weight and the input
+      it multiplies) hangs from that input, so that weights follow the inputs' order;
+    * every other leaf (the bias), and the group's first leaf as well, hangs from the group's
+      anchor: the input at the same relative height as the group among its sibling groups (a
+      layer's first neuron from the first input, its last neuron from the last input).
     """
     depth: dict[Value, int] = {}
-    deepest_input: dict[Group, Value] = {}
+    deepest_inputs: dict[Group, dict[Value, None]] = {}
     used_elsewhere: set[Value] = set()
     for value in order:
         parents = [parent for parent in value.parents if isinstance(parent, Value)]
@@ -274,14 +289,42 @@ def _keep_groups_after_their_inputs(graph, order, number, home) -> None:
             used_elsewhere.add(parent)
             if group is None:
                 continue
-            known = deepest_input.get(group)
-            if known is None or depth[parent] > depth[known]:
-                deepest_input[group] = parent
+            inputs = deepest_inputs.setdefault(group, {})
+            known = depth[next(iter(inputs))] if inputs else -1
+            if depth[parent] > known:
+                inputs.clear()
+            if depth[parent] >= known:
+                inputs[parent] = None
+
+    anchor: dict[Group, Value] = {}
+    pending = [groups]
+    while pending:
+        siblings = pending.pop()
+        for position, group in enumerate(siblings):
+            inputs = sorted(deepest_inputs.get(group, ()), key=number.__getitem__)
+            if inputs:
+                height = position * (len(inputs) - 1) // max(len(siblings) - 1, 1)
+                anchor[group] = inputs[height]
+            pending.append(group.subgroups)
+
+    partner: dict[Value, Value] = {}
+    for value in order:
+        inputs = deepest_inputs.get(home.get(value), ())
+        operand_input = next((parent for parent in value.parents if parent in inputs), None)
+        for parent in value.parents:
+            if operand_input is not None and isinstance(parent, Value) and parent.is_leaf:
+                partner.setdefault(parent, operand_input)
+
+    has_first_leaf: set[Group] = set()
     for value in order:
         group = home.get(value)
-        if value.is_leaf and group in deepest_input and value not in used_elsewhere:
-            source = deepest_input[group]
-            graph.edge(f"v{number[source]}", f"v{number[value]}", style="invis")
+        if value.is_leaf and group in anchor and value not in used_elsewhere:
+            sources = [partner.get(value, anchor[group])]
+            if group not in has_first_leaf:
+                has_first_leaf.add(group)
+                sources.append(anchor[group])
+            for source in dict.fromkeys(sources):
+                graph.edge(f"v{number[source]}", f"v{number[value]}", style="invis")
 
 
 def _draw_group(graph, group, home, draw_values, number, clusters) -> None:

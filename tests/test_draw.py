@@ -478,6 +478,28 @@ def test_model_drawing_reads_like_the_articles_diagram():
     assert bounding_box(nodes["x1"])[1] < bounding_box(nodes["x2"])[1]
 
 
+@pytest.mark.parametrize("target", [1.0, None])
+def test_model_drawing_stacks_neurons_and_weights_in_the_articles_order(target):
+    # The two hidden neurons mirror each other, so only the drawing code's hints keep h1 above
+    # h2 and, in o1, the weight w5 (which multiplies h1) above w6 (which multiplies h2).
+    model = MLP(2, [2, 1], seed=0)
+    svg = model_to_svg(model, [-7, -3], target, legend=False)
+    boxes = {texts(box)[0]: bounding_box(box) for box in shapes(svg, "cluster").values()}
+    nodes = {name: bounding_box(node) for name, node in first_lines(svg).items()}
+    nodes.update(
+        (article_name, nodes[name])
+        for name, article_name in zip(model.state_dict(), PARAMETER_NAMES, strict=True)
+    )
+
+    def above(upper, lower):
+        return upper[3] < lower[1]  # SVG y grows downwards: the bottom of one, the top of the other
+
+    assert above(boxes["neuron h1"], boxes["neuron h2"])
+    assert above(nodes["h1"], nodes["h2"])
+    for first, second in [("w1", "w2"), ("w3", "w4"), ("w5", "w6")]:
+        assert above(nodes[first], nodes[second]), (first, second)
+
+
 def test_model_drawing_with_a_target_shows_the_articles_gradients():
     model = MLP(2, [2, 1], seed=3)
     x, y_true = [-2.0, -1.0], 1.0  # Alice, the article's first sample
