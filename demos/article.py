@@ -31,6 +31,7 @@ from nn import (
     mse_loss,
     people,
 )
+from nn.manual import deriv_sigmoid, sigmoid  # the article's own, for the by-hand column
 
 LEARNING_RATE = 0.1  # the article's
 REPORT_EVERY = 10  # the article prints the loss every 10 epochs
@@ -197,17 +198,6 @@ def drawing(model: MLP, out: Path) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-def sigmoid(x: float) -> float:
-    """The article's activation, f(x) = 1 / (1 + e^(-x))."""
-    return 1 / (1 + math.exp(-x))
-
-
-def deriv_sigmoid(x: float) -> float:
-    """The article's f'(x) = f(x) * (1 - f(x))."""
-    fx = sigmoid(x)
-    return fx * (1 - fx)
-
-
 def article_network(weights: list[float], bias: float) -> tuple[Neuron, Neuron, Neuron]:
     """The article's neurons h1, h2 and o1, each with the given weights and bias."""
     return (
