@@ -46,7 +46,7 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
 
 def _checked_roots(roots: object) -> tuple[Value, ...]:
     try:
-        checked = tuple(roots)  # type: ignore[call-overload]
+        checked = tuple(roots)
     except TypeError:
         checked = ()
     if not checked or not all(isinstance(root, Value) for root in checked):
@@ -148,7 +148,12 @@ def grad(
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad needs a Value as output, not {type(output).__name__}")
-    targets = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    try:
+        targets = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    except TypeError:
+        raise TypeError(
+            f"grad inputs must be a Value or a sequence of Values, not {type(inputs).__name__}"
+        ) from None
     for position, target in enumerate(targets):
         if not isinstance(target, Value):
             raise TypeError(

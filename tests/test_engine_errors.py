@@ -140,3 +140,5 @@ def test_grad_rejects_non_value_output_and_inputs():
         autograd.grad(1.0, [x])
     with pytest.raises(TypeError, match="input 1 is float"):
         autograd.grad(x * 2, [x, 2.0])
+    with pytest.raises(TypeError, match="a Value or a sequence of Values, not int"):
+        autograd.grad(x * 2, 5)
