@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograd.engine import DERIVATIVES, Operand, Value, _as_float
+from autograd.engine import DERIVATIVES, Operand, Value, _as_float, _data
 
 
 def topological_order(root: Value | Sequence[Value]) -> list[Value]:
@@ -100,7 +100,7 @@ def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Val
 
 
 def _show(parents: tuple[Value | float, ...]) -> str:
-    return ", ".join(repr(p if p.__class__ is float else p.data) for p in parents)
+    return ", ".join(repr(_data(p)) for p in parents)
 
 
 def _seed(gradient: Operand, create_graph: bool) -> float | Value:

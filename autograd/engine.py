@@ -33,7 +33,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from contextlib import ContextDecorator
-from numbers import Integral, Real
+from numbers import Real
 from typing import Union
 
 import numpy as np
@@ -99,14 +99,18 @@ def is_grad_enabled() -> bool:
     return _grad_mode.enabled
 
 
+def is_real_number(x: object) -> bool:
+    """True for what a Value holds: an int, a float or a numpy real scalar (not bool, not complex).
+
+    `nn` checks its inputs, targets and hyper-parameters with the same rule.
+    """
+    return isinstance(x, (Real, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
 def _as_float(data: object, what: str = "Value") -> float:
     """Accept a real Python or numpy scalar; refuse everything else by naming its type."""
-    if isinstance(data, float):
+    if is_real_number(data):
         return float(data)  # also turns a numpy float64 into a plain float
-    if isinstance(data, (Integral, Real, np.integer, np.floating)) and not isinstance(
-        data, (bool, np.bool_)
-    ):
-        return float(data)
     raise TypeError(
         f"{what} takes an int, a float or a numpy real scalar, not {type(data).__name__}: {data!r}"
     )

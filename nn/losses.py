@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from autograd import Value
-from nn.module import as_real, is_real_number
+from autograd.engine import is_real_number
+from nn.module import as_real
 
 Targets = Sequence[float] | np.ndarray | float
 Predictions = Sequence[Value | float] | np.ndarray | Value | float

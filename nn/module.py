@@ -27,12 +27,13 @@ import os
 import secrets
 import stat
 from collections.abc import Callable, Mapping, Sequence
-from numbers import Integral, Real
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 
 from autograd import Value
+from autograd.engine import is_real_number
 
 Seed = int | np.random.Generator | None
 Input = Sequence[Value | float] | np.ndarray | Value | float
@@ -351,11 +352,6 @@ class MLP(Module):
 # One rule for what nn takes as a number, the engine's: an int, a float or a numpy integer or
 # floating scalar. A bool is refused (True is rarely meant as 1.0), and so is a complex number,
 # whose imaginary part float() would silently drop for numpy scalars.
-def is_real_number(x: object) -> bool:
-    """True for an int, a float or a numpy real scalar; False for bool, complex, str and others."""
-    return isinstance(x, (Real, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
-
-
 def as_real(x: object, what: str) -> float:
     """`x` as a float if `is_real_number` accepts it, else TypeError naming `what` and the type."""
     if type(x) is float:

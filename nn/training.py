@@ -178,8 +178,8 @@ def _as_rows(data: object, what: str) -> list[Row]:
         raise TypeError(
             f"{what} must be numbers in equal-length rows (a list or numpy array): {error}"
         ) from None
-    # The rule of nn.module.is_real_number, for a whole array: ints and floats only. Converting
-    # bools, strings or complex numbers to float would quietly change what the data say.
+    # The rule of autograd.engine.is_real_number, for a whole array: ints and floats only.
+    # Converting bools, strings or complex numbers to float would quietly change what the data say.
     if array.dtype.kind not in "iuf":
         raise TypeError(
             f"{what} must be numbers (ints or floats) in equal-length rows, "
