@@ -20,7 +20,7 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     read: ``w0 * x0 + w1 * x1`` gives w0, x0, w0 * x0, w1, x1, w1 * x1, the sum. Drawings number
     their nodes in this order, and the compiler writes its lines in it.
     """
-    roots = (root,) if isinstance(root, Value) else _checked_roots(root)
+    roots = (root,) if isinstance(root, Value) else _roots(root, "topological_order")
     order = []
     expanded = set()  # parents already pushed
     placed = set()  # already in `order`
@@ -44,16 +44,20 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     return order
 
 
-def _checked_roots(roots: object) -> tuple[Value, ...]:
-    try:
-        checked = tuple(roots)
-    except TypeError:
-        checked = ()
-    if not checked or not all(isinstance(root, Value) for root in checked):
-        raise TypeError(
-            f"topological_order takes a Value or a non-empty sequence of Values, not {roots!r:.60}"
-        )
-    return checked
+def _roots(root: object, who: str) -> tuple[Value, ...]:
+    """`root` itself, or each Value of a non-empty list or tuple; else a TypeError naming `who`."""
+    if isinstance(root, Value):
+        return (root,)
+    if isinstance(root, (list, tuple)) and root:
+        for position, value in enumerate(root):
+            if not isinstance(value, Value):
+                raise TypeError(
+                    f"{who} takes a Value or a non-empty sequence of Values; "
+                    f"item {position} is a {type(value).__name__}"
+                )
+        return tuple(root)
+    given = "an empty list" if isinstance(root, (list, tuple)) else type(root).__name__
+    raise TypeError(f"{who} takes a Value or a non-empty sequence of Values, not {given}")
 
 
 def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Value, object]:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import graphviz
 
-from autograd.backprop import topological_order
+from autograd.backprop import _roots, topological_order
 from autograd.engine import Value
 
 RENDERER_ENV = "BACKPROPLAB_DOT"
@@ -154,7 +154,7 @@ def to_dot(
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
     graphviz package call a system ``dot``, which may not be installed.
     """
-    outputs = _outputs(root, "to_dot")
+    outputs = _roots(root, "to_dot")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a positive int, not {digits!r}")
     order = topological_order(outputs)
@@ -445,23 +445,10 @@ def _html_label(text: str) -> str:
     return f"<{_escape(text)}>"
 
 
-def _outputs(root: object, who: str) -> tuple[Value, ...]:
-    """The Values to draw from: `root` itself, or each Value of a non-empty list of them."""
-    if isinstance(root, Value):
-        return (root,)
-    if isinstance(root, (list, tuple)) and root:
-        for position, value in enumerate(root):
-            if not isinstance(value, Value):
-                raise TypeError(f"{who} draws Values; item {position} is a {type(value).__name__}")
-        return tuple(root)
-    given = "an empty list" if isinstance(root, (list, tuple)) else type(root).__name__
-    raise TypeError(f"{who} draws a Value or a non-empty list of Values, not {given}")
-
-
 def count_nodes(root: Value | Sequence[Value]) -> int:
     """How many nodes `to_dot` draws for `root`: its Values, operations and constants."""
     count = 0
-    for value in topological_order(_outputs(root, "count_nodes")):
+    for value in topological_order(_roots(root, "count_nodes")):
         count += 1
         if value.parents:
             count += 1 + sum(1 for parent in value.parents if not isinstance(parent, Value))
@@ -549,7 +536,7 @@ def to_svg(
     `GraphTooLargeError` before anything is rendered; no renderer raises `RendererNotFoundError`,
     and a renderer that fails or outlasts `timeout` seconds raises `RenderError`.
     """
-    _outputs(root, "to_svg")  # a wrong argument is named before anything else happens
+    _roots(root, "to_svg")  # a wrong argument is named before anything else happens
     nodes = count_nodes(root)
     if nodes > max_nodes:
         raise GraphTooLargeError(
