@@ -60,6 +60,16 @@ def _roots(root: object, who: str) -> tuple[Value, ...]:
     raise TypeError(f"{who} takes a Value or a non-empty sequence of Values, not {given}")
 
 
+def _depths(order: list[Value]) -> dict[Value, int]:
+    """How far each Value of a topological order is from the leaves: 0 for a leaf, else one more
+    than its deepest input. Values of equal depth never depend on each other."""
+    depth: dict[Value, int] = {}
+    for value in order:
+        inputs = [depth[parent] for parent in value.parents if isinstance(parent, Value)]
+        depth[value] = 1 + max(inputs) if inputs else 0
+    return depth
+
+
 def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Value, object]:
     """d root / d v for every Value v that root depends on (root included)."""
     grads: dict[Value, object] = {root: seed}

@@ -59,7 +59,7 @@ from typing import Union
 
 import numpy as np
 
-from autograd.backprop import topological_order
+from autograd.backprop import _depths, topological_order
 from autograd.engine import (
     DERIVATIVES,
     Value,
@@ -601,13 +601,11 @@ class _BatchWriter:
 
     def _groups(self) -> list[tuple[tuple[int, str, tuple[bool, ...]], list[Value]]]:
         """Operations grouped by depth, op and which arguments are constants, in depth order."""
-        depth: dict[Value, int] = {}
+        depth = _depths(self.trace.order)
         groups: dict[tuple[int, str, tuple[bool, ...]], list[Value]] = {}
         for node in self.trace.order:
             if node.is_leaf:
-                depth[node] = 0
                 continue
-            depth[node] = 1 + max(depth[parent] for parent in _value_parents(node))
             constants = tuple(not isinstance(parent, Value) for parent in node.parents)
             groups.setdefault((depth[node], node.op, constants), []).append(node)
         ordered = sorted(groups.items(), key=lambda item: item[0])

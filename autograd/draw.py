@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import graphviz
 
-from autograd.backprop import _roots, topological_order
+from autograd.backprop import _depths, _roots, topological_order
 from autograd.engine import Value
 
 RENDERER_ENV = "BACKPROPLAB_DOT"
@@ -276,12 +276,11 @@ def _keep_groups_after_their_inputs(graph, groups, order, number, home) -> None:
       anchor: the input at the same relative height as the group among its sibling groups (a
       layer's first neuron from the first input, its last neuron from the last input).
     """
-    depth: dict[Value, int] = {}
+    depth = _depths(order)
     deepest_inputs: dict[Group, dict[Value, None]] = {}
     used_elsewhere: set[Value] = set()
     for value in order:
         parents = [parent for parent in value.parents if isinstance(parent, Value)]
-        depth[value] = 1 + max((depth[parent] for parent in parents), default=-1)
         group = home.get(value)
         for parent in parents:
             if home.get(parent) is group:

@@ -104,7 +104,9 @@ def is_real_number(x: object) -> bool:
 
     `nn` checks its inputs, targets and hyper-parameters with the same rule.
     """
-    return isinstance(x, (Real, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+    if isinstance(x, (float, int)):  # checked first: the abstract Real below is slow to test
+        return not isinstance(x, bool)
+    return isinstance(x, (Real, np.integer, np.floating)) and not isinstance(x, np.bool_)
 
 
 def _as_float(data: object, what: str = "Value") -> float:
