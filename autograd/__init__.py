@@ -12,7 +12,7 @@ The parts: `engine` (Value, its operations and their derivatives), `backprop` (t
 `compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`, `to_svg`).
 """
 
-from autograd.backprop import grad, topological_order
+from autograd.backprop import grad
 from autograd.check import GradcheckError, gradcheck
 from autograd.compile import CompiledGraph, compile_graph
 from autograd.draw import (
@@ -38,6 +38,7 @@ from autograd.engine import (
     sqrt,
     tanh,
 )
+from autograd.graph import topological_order
 
 __all__ = [
     "DERIVATIVES",

@@ -11,63 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from autograd.engine import DERIVATIVES, Operand, Value, _as_float, _data
-
-
-def topological_order(root: Value | Sequence[Value]) -> list[Value]:
-    """Every Value `root` (or each of several roots) depends on, each once, inputs before users.
-
-    Depth first with the parents in argument order, so Values come in the order an expression is
-    read: ``w0 * x0 + w1 * x1`` gives w0, x0, w0 * x0, w1, x1, w1 * x1, the sum. Drawings number
-    their nodes in this order, and the compiler writes its lines in it.
-    """
-    roots = (root,) if isinstance(root, Value) else _roots(root, "topological_order")
-    order = []
-    expanded = set()  # parents already pushed
-    placed = set()  # already in `order`
-    stack = list(reversed(roots))
-    while stack:
-        node = stack.pop()
-        if node in expanded:
-            # Second visit: all of its parents are placed. (A copy pushed by another user
-            # before the first visit finds it placed already.)
-            if node not in placed:
-                placed.add(node)
-                order.append(node)
-            continue
-        expanded.add(node)
-        stack.append(node)
-        # Pushed second input first, so that the first is expanded first. None: no such input;
-        # a float: a constant.
-        for parent in (node._b, node._a):
-            if parent is not None and parent.__class__ is not float and parent not in expanded:
-                stack.append(parent)
-    return order
-
-
-def _roots(root: object, who: str) -> tuple[Value, ...]:
-    """`root` itself, or each Value of a non-empty list or tuple; else a TypeError naming `who`."""
-    if isinstance(root, Value):
-        return (root,)
-    if isinstance(root, (list, tuple)) and root:
-        for position, value in enumerate(root):
-            if not isinstance(value, Value):
-                raise TypeError(
-                    f"{who} takes a Value or a non-empty sequence of Values; "
-                    f"item {position} is a {type(value).__name__}"
-                )
-        return tuple(root)
-    given = "an empty list" if isinstance(root, (list, tuple)) else type(root).__name__
-    raise TypeError(f"{who} takes a Value or a non-empty sequence of Values, not {given}")
-
-
-def _depths(order: list[Value]) -> dict[Value, int]:
-    """How far each Value of a topological order is from the leaves: 0 for a leaf, else one more
-    than its deepest input. Values of equal depth never depend on each other."""
-    depth: dict[Value, int] = {}
-    for value in order:
-        inputs = [depth[parent] for parent in value.parents if isinstance(parent, Value)]
-        depth[value] = 1 + max(inputs) if inputs else 0
-    return depth
+from autograd.graph import topological_order
 
 
 def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Value, object]:

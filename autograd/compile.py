@@ -59,7 +59,6 @@ from typing import Union
 
 import numpy as np
 
-from autograd.backprop import _depths, topological_order
 from autograd.engine import (
     DERIVATIVES,
     Value,
@@ -73,6 +72,7 @@ from autograd.engine import (
     _sqrt,
     _step,
 )
+from autograd.graph import depths, topological_order, value_parents
 
 # Union, not |: these aliases are evaluated at run time, and Python 3.10 is supported.
 Outputs = tuple[Union[float, np.ndarray], ...]  # noqa: UP007
@@ -388,7 +388,7 @@ class _Trace:
         self.needs_grad: set[Value] = set()  # Values a parameter's gradient flows through
         for node in loss_order:
             if node in parameters_set or any(
-                parent in self.needs_grad for parent in _value_parents(node)
+                parent in self.needs_grad for parent in value_parents(node)
             ):
                 self.needs_grad.add(node)
         self.backward_order = [
@@ -401,10 +401,6 @@ class _Trace:
                 if isinstance(parent, Value) and parent in self.needs_grad:
                     self.contributions.setdefault(parent, []).append((user, position))
         self.names = _name_nodes(self.order, self.inputs, self.parameters, loss)
-
-
-def _value_parents(node: Value) -> list[Value]:
-    return [parent for parent in node.parents if isinstance(parent, Value)]
 
 
 def _check_value(value: object, what: str) -> Value:
@@ -601,7 +597,7 @@ class _BatchWriter:
 
     def _groups(self) -> list[tuple[tuple[int, str, tuple[bool, ...]], list[Value]]]:
         """Operations grouped by depth, op and which arguments are constants, in depth order."""
-        depth = _depths(self.trace.order)
+        depth = depths(self.trace.order)
         groups: dict[tuple[int, str, tuple[bool, ...]], list[Value]] = {}
         for node in self.trace.order:
             if node.is_leaf:

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 
 import graphviz
 
-from autograd.backprop import _depths, _roots, topological_order
 from autograd.engine import Value
+from autograd.graph import as_roots, depths, topological_order
 
 RENDERER_ENV = "BACKPROPLAB_DOT"
 """Environment variable naming a renderer command that takes DOT on stdin and ``-Tsvg``."""
@@ -154,7 +154,7 @@ def to_dot(
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
     graphviz package call a system ``dot``, which may not be installed.
     """
-    outputs = _roots(root, "to_dot")
+    outputs = as_roots(root, "to_dot")
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
         raise ValueError(f"digits must be a positive int, not {digits!r}")
     order = topological_order(outputs)
@@ -276,7 +276,7 @@ def _keep_groups_after_their_inputs(graph, groups, order, number, home) -> None:
       anchor: the input at the same relative height as the group among its sibling groups (a
       layer's first neuron from the first input, its last neuron from the last input).
     """
-    depth = _depths(order)
+    depth = depths(order)
     deepest_inputs: dict[Group, dict[Value, None]] = {}
     used_elsewhere: set[Value] = set()
     for value in order:
@@ -447,7 +447,7 @@ def _html_label(text: str) -> str:
 def count_nodes(root: Value | Sequence[Value]) -> int:
     """How many nodes `to_dot` draws for `root`: its Values, operations and constants."""
     count = 0
-    for value in topological_order(_roots(root, "count_nodes")):
+    for value in topological_order(as_roots(root, "count_nodes")):
         count += 1
         if value.parents:
             count += 1 + sum(1 for parent in value.parents if not isinstance(parent, Value))
@@ -535,7 +535,7 @@ def to_svg(
     `GraphTooLargeError` before anything is rendered; no renderer raises `RendererNotFoundError`,
     and a renderer that fails or outlasts `timeout` seconds raises `RenderError`.
     """
-    _roots(root, "to_svg")  # a wrong argument is named before anything else happens
+    as_roots(root, "to_svg")  # a wrong argument is named before anything else happens
     nodes = count_nodes(root)
     if nodes > max_nodes:
         raise GraphTooLargeError(
