@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from autograd.engine import DERIVATIVES, Operand, Value, _as_float, _data
+from autograd.engine import DERIVATIVES, Operand, Value, as_float, data_of
 from autograd.graph import topological_order
 
 
@@ -58,7 +58,7 @@ def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Val
 
 
 def _show(parents: tuple[Value | float, ...]) -> str:
-    return ", ".join(repr(_data(p)) for p in parents)
+    return ", ".join(repr(data_of(p)) for p in parents)
 
 
 def _seed(gradient: Operand, create_graph: bool) -> float | Value:
@@ -66,7 +66,7 @@ def _seed(gradient: Operand, create_graph: bool) -> float | Value:
         return gradient
     if isinstance(gradient, Value):
         return gradient.data
-    return _as_float(gradient, "the gradient passed to backward")
+    return as_float(gradient, "the gradient passed to backward")
 
 
 def _as_value(gradient: object) -> Value:

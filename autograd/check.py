@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd.backprop import grad
-from autograd.engine import Operand, Value, _as_float, _data, no_grad
+from autograd.engine import Operand, Value, as_float, data_of, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -37,7 +37,7 @@ def gradcheck(
         raise ValueError(f"gradcheck eps must be positive, not {eps!r}")
     if isinstance(inputs, Value) or not isinstance(inputs, Sequence) or not inputs:
         raise TypeError("gradcheck inputs must be a non-empty list or tuple of numbers or Values")
-    point = [x.data if isinstance(x, Value) else _as_float(x, "a gradcheck input") for x in inputs]
+    point = [x.data if isinstance(x, Value) else as_float(x, "a gradcheck input") for x in inputs]
     names = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
 
     def evaluate(at: list[float]) -> float:
@@ -66,7 +66,7 @@ def gradcheck(
             seconds = grad(first, leaves)
             for j, name_j in enumerate(names):
                 numeric = _central_difference(
-                    lambda at, i=i: _data(first_derivatives(at)[1][i]), point, j, eps
+                    lambda at, i=i: data_of(first_derivatives(at)[1][i]), point, j, eps
                 )
                 rows.append((f"d2/d{names[i]} d{name_j}", seconds[j], numeric))
 

@@ -62,7 +62,6 @@ import numpy as np
 from autograd.engine import (
     DERIVATIVES,
     Value,
-    _as_float,
     _exp,
     _log,
     _power,
@@ -72,6 +71,7 @@ from autograd.engine import (
     _sqrt,
     _step,
 )
+from autograd.engine import as_float as _as_float
 from autograd.graph import depths, topological_order, value_parents
 
 # Union, not |: these aliases are evaluated at run time, and Python 3.10 is supported.
@@ -229,8 +229,8 @@ _SYMBOLIC_FUNCTIONS: dict[str, Callable[..., _Expr]] = {
     name: (lambda *args, _name=name: _call(_name, *args))
     for name in ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos")
 }
-_SYMBOLIC_FUNCTIONS["_step"] = lambda x: _call("step", x)
-_SYMBOLIC_FUNCTIONS["_sign"] = lambda x: _call("sign", x)
+_SYMBOLIC_FUNCTIONS["step"] = lambda x: _call("step", x)
+_SYMBOLIC_FUNCTIONS["sign"] = lambda x: _call("sign", x)
 
 
 def _symbolic_partial(op: str, index: int) -> Callable[..., object]:

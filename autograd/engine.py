@@ -1,58 +1,56 @@
-"""The tracer: `Value`, its operations, and each operation's local derivatives.
+"""The tracer: the registry of operations, and `Value`, which records them and backpropagates.
 
-Every operation is written once, in two parts that stand side by side:
+An operation is one record, an `Operation`: its forward rule on floats (with its domain checks)
+and its local derivatives stand side by side, with what the compiler and drawings need to know of
+it. Every built-in operation is registered below, in `OPERATIONS`, through the same mechanism as
+an operation of your own (`define_op`); `Value`'s operators and methods, the functions that take a
+Value or a plain number (`exp`, `log`, ...), the backward pass, the compiler and the drawings all
+read that one registry.
 
-* the forward rule, a method of `Value` that computes the result on plain floats and records the
-  operation's name and its inputs (its parents, in argument order);
-* its local derivatives, one function per input, ``d(g, out, *inputs) -> g * d out / d input``,
-  registered with `derivative` right under the method.
-
-The derivative functions use only arithmetic and the functions of this module (`exp`, `log`,
-`cos`, ...), which work the same on floats and on Values. The backward pass calls them with floats
-for an ordinary backward, and with Values when a graph of the gradient is wanted
-(``create_graph=True``), so the same line serves first, second and third derivatives.
+A local derivative is a function ``d(g, out, *operands) -> g * d out / d operand``, one per
+operand. The rules use only arithmetic and registered functions (`exp`, `log`, `cos`, `step`, ...),
+which work the same on floats and on Values: the backward pass calls them with floats for an
+ordinary backward, and with Values when a graph of the gradient is wanted (``create_graph=True``),
+so the same line serves first, second and third derivatives. The compiler calls them once with
+stand-ins that write source text.
 
 Plain numbers mixed into an expression (``3 * x``, ``x ** 2``) are constants: they are kept as
 floats among the parents, take part in the arithmetic, and receive no gradient.
 
 Numerical policy: results follow Python's float and `math` rules. An argument outside an
 operation's domain raises `ValueError` (log of a number <= 0, sqrt of a negative, a negative base
-to a non-integer power), division by zero raises `ZeroDivisionError`, and `exp` or `**` of a
-result too large for a float raises `OverflowError`; each message names the operation and the
-value. ``+ - *`` and ``/`` follow float arithmetic and may reach inf, as Python's floats do; NaN is
-accepted as data. `sigmoid` and `tanh` saturate to exactly 0.0 or 1.0 (-1.0) and never overflow
-or warn. The backward pass raises the same kinds of error, naming the operation, where a local
-derivative is undefined or infinite (sqrt at 0; d(a**b)/db for a base <= 0).
+to a non-integer power, sin or cos of an infinity), division by zero raises `ZeroDivisionError`,
+and `exp` or `**` of a result too large for a float raises `OverflowError`; each message names the
+operation and the value. ``+ - *`` and ``/`` follow float arithmetic and may reach inf, as Python's
+floats do; NaN is accepted as data. `sigmoid` and `tanh` saturate to exactly 0.0 or 1.0 (-1.0) and
+never overflow or warn. The backward pass raises the same kinds of error, naming the operation,
+where a local derivative is undefined or infinite (sqrt at 0; d(a**b)/db for a base <= 0).
 """
 
 from __future__ import annotations
 
+import keyword
 import math
 import operator
 import threading
 import warnings
 from collections.abc import Callable
 from contextlib import ContextDecorator
+from dataclasses import dataclass
 from numbers import Real
-from typing import Union
+from typing import Any, Protocol, Union, overload
 
 import numpy as np
 
 # Union, not |: these aliases are evaluated at run time, and "Value" is a forward reference.
 Number = Union[int, float, np.integer, np.floating]  # noqa: UP007
 Operand = Union["Value", Number]
-# One partial derivative: (upstream gradient, the op's output, the op's inputs...) -> gradient
-# for one input. Arguments are all floats or a mix of Values and floats.
-Partial = Callable[..., object]
-
-DERIVATIVES: dict[str, tuple[Partial, ...]] = {}
+# One local derivative: (upstream gradient, the op's output, the op's operands...) -> gradient for
+# one operand. Arguments are all floats, or a mix of Values and floats.
+Partial = Callable[..., Any]
 
 
-def derivative(op: str, *partials: Partial) -> None:
-    """Register the local derivatives of `op`, one function per input, in argument order."""
-    DERIVATIVES[op] = partials
-
-
+# ---------------------------------------------------------------------- recording on or off
 class _GradMode(threading.local):
     """Per-thread recording state: each thread starts recording, with no open no_grad block."""
 
@@ -99,6 +97,7 @@ def is_grad_enabled() -> bool:
     return _grad_mode.enabled
 
 
+# ---------------------------------------------------------------------- numbers
 def is_real_number(x: object) -> bool:
     """True for what a Value holds: an int, a float or a numpy real scalar (not bool, not complex).
 
@@ -109,13 +108,362 @@ def is_real_number(x: object) -> bool:
     return isinstance(x, (Real, np.integer, np.floating)) and not isinstance(x, np.bool_)
 
 
-def _as_float(data: object, what: str = "Value") -> float:
-    """Accept a real Python or numpy scalar; refuse everything else by naming its type."""
+def as_float(data: object, what: str = "Value") -> float:
+    """Accept a real Python or numpy scalar as a float; refuse anything else by naming its type.
+
+    Internal to the package (backward, gradcheck and the compiler check their numbers with it).
+    """
     if is_real_number(data):
         return float(data)  # also turns a numpy float64 into a plain float
     raise TypeError(
         f"{what} takes an int, a float or a numpy real scalar, not {type(data).__name__}: {data!r}"
     )
+
+
+def data_of(x: Value | float) -> float:
+    """The float behind an operand: a Value's data, or the constant itself. Internal."""
+    return x.data if isinstance(x, Value) else x
+
+
+# ---------------------------------------------------------------------- the registry
+@dataclass(frozen=True, eq=False)
+class Operation:
+    """One operation: everything the engine, the compiler and the drawings know about it.
+
+    `name` is recorded in `Value.op`, shown on drawings and called in generated code. `forward`
+    computes on floats, with the domain checks (its floats are the engine's numbers). `partials`
+    are the local derivatives, one per operand (so `arity` is their number, 1 or 2).
+    `array_forward` computes on numpy arrays, for compiled batches; None runs `forward` element
+    by element. `infix` is the Python operator that writes it in source ("+"; "-" for negation),
+    "" for a call ``name(a)``. `function` takes Values (recorded) or numbers (a float).
+    """
+
+    name: str
+    forward: Callable[..., float]
+    partials: tuple[Partial, ...]
+    array_forward: Callable[..., np.ndarray] | None = None
+    infix: str = ""
+    doc: str = ""
+
+    @property
+    def arity(self) -> int:
+        return len(self.partials)
+
+    @property
+    def function(self) -> Callable[..., Any]:
+        return _FUNCTIONS[self.name]
+
+    def __repr__(self) -> str:
+        return f"Operation({self.name!r}, arity={self.arity})"
+
+
+OPERATIONS: dict[str, Operation] = {}
+# The local derivatives of each operation by name: the backward pass's fast index into
+# `OPERATIONS` (forward mode, gradcheck and the compiler read it too). Tests replace entries here
+# to check that a wrong rule is caught.
+DERIVATIVES: dict[str, tuple[Partial, ...]] = {}
+_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+def _register(operation: Operation) -> Operation:
+    OPERATIONS[operation.name] = operation
+    DERIVATIVES[operation.name] = operation.partials
+    _FUNCTIONS[operation.name] = _function_of(operation)
+    return operation
+
+
+def _function_of(operation: Operation) -> Callable[..., Any]:
+    """The function behind `operation`: recorded on Values, a float on numbers.
+
+    An operand of another kind that knows how to apply operations (the compiler's source-writing
+    stand-ins, forward mode's dual numbers) gets to apply it: it has a method ``apply_operation``.
+    """
+    name, forward = operation.name, operation.forward
+    if operation.arity == 1:
+
+        def unary(x: Operand) -> Any:
+            if isinstance(x, Value):
+                return _record(forward(x.data), name, x)
+            if is_real_number(x):
+                return forward(float(x))
+            return _foreign(operation, (x,))
+
+        function = unary
+    else:
+
+        def binary(a: Operand, b: Operand) -> Any:
+            if isinstance(a, Value) or isinstance(b, Value):
+                result = _binary(a, b, name, forward)
+                if result is NotImplemented:
+                    return _foreign(operation, (a, b))
+                return result
+            if is_real_number(a) and is_real_number(b):
+                return forward(float(a), float(b))
+            return _foreign(operation, (a, b))
+
+        function = binary
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = (
+        operation.doc or f"{name} of Values (recorded) or of plain numbers (a float)."
+    )
+    return function
+
+
+def _foreign(operation: Operation, operands: tuple[object, ...]) -> Any:
+    for operand in operands:
+        if not isinstance(operand, Value) and not is_real_number(operand):
+            apply = getattr(type(operand), "apply_operation", None)
+            if apply is not None:
+                return apply(operation, *operands)
+            what = (
+                f"{operation.name}" if operation.arity == 1 else f"an operand of {operation.name}"
+            )
+            as_float(operand, what)  # raises, naming the type
+    raise AssertionError("unreachable: some operand is foreign")
+
+
+# ---------------------------------------------------------------------- the built-in operations
+# Each operation: its forward rule on floats (with its checks) and its local derivatives, together.
+def _divide(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+    return a / b
+
+
+def _power(a: float, b: float) -> float:
+    if a < 0.0 and not b.is_integer():
+        raise ValueError(f"power: negative base {a!r} to the non-integer exponent {b!r}")
+    if a == 0.0 and b < 0.0:
+        raise ZeroDivisionError(f"power: 0.0 to the negative exponent {b!r}")
+    try:
+        return a**b
+    except OverflowError:
+        raise OverflowError(f"power: {a!r} ** {b!r} is too large for a float") from None
+
+
+def _array_power(a: np.ndarray, b: np.ndarray | float) -> np.ndarray:
+    """The checked power, element by element (broadcasting a constant exponent)."""
+    a, b = np.broadcast_arrays(a, b)
+    results = map(_power, a.ravel().tolist(), b.ravel().tolist())
+    return np.fromiter(results, dtype=float, count=a.size).reshape(a.shape)
+
+
+def _exp(a: float) -> float:
+    try:
+        return math.exp(a)
+    except OverflowError:
+        raise OverflowError(f"exp of {a!r} is too large for a float") from None
+
+
+def _log(a: float) -> float:
+    if a <= 0.0:
+        raise ValueError(f"log of {a!r}: the argument must be positive")
+    return math.log(a)
+
+
+def _sqrt(a: float) -> float:
+    if a < 0.0:
+        raise ValueError(f"sqrt of {a!r}: the argument must not be negative")
+    return math.sqrt(a)
+
+
+def _sigmoid(a: float) -> float:
+    # The article's formula, 1 / (1 + e**-a), except where e**-a would overflow; there the true
+    # value equals e**a to far below a float's precision.
+    if a < -700.0:
+        return math.exp(a)
+    return 1.0 / (1.0 + math.exp(-a))
+
+
+def _relu(a: float) -> float:
+    # Written so that NaN passes through (as in PyTorch) instead of becoming 0.0.
+    return 0.0 if a <= 0.0 else a
+
+
+def _periodic(name: str, rule: Callable[[float], float]) -> Callable[[float], float]:
+    def forward(a: float) -> float:
+        if math.isinf(a):
+            raise ValueError(f"{name} of {a!r}: the argument must be finite")
+        return rule(a)
+
+    forward.__name__ = f"_{name}"
+    return forward
+
+
+def _step(a: float) -> float:
+    return 1.0 if a > 0.0 else 0.0
+
+
+def _sign(a: float) -> float:
+    return 1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0
+
+
+ADD = _register(
+    Operation("+", operator.add, (lambda g, out, a, b: g, lambda g, out, a, b: g), np.add, "+")
+)
+SUB = _register(
+    Operation(
+        "-", operator.sub, (lambda g, out, a, b: g, lambda g, out, a, b: -g), np.subtract, "-"
+    )
+)
+MUL = _register(
+    Operation(
+        "*",
+        operator.mul,
+        (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
+        np.multiply,
+        "*",
+    )
+)
+DIV = _register(
+    Operation(
+        "/",
+        _divide,
+        (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
+        np.divide,  # the batch runs with numpy's division by zero raising, then finds the sample
+        "/",
+    )
+)
+# d(a**b)/db = a**b * log(a) is only evaluated when b is a Value, so x ** 2 works for x < 0.
+# An exponent of 0 gives d(a**b)/da = 0 without evaluating a ** -1, which is undefined at
+# a = 0 (the third derivative of x ** 2 there, or x ** 0 itself), as PyTorch does.
+POW = _register(
+    Operation(
+        "**",
+        _power,
+        (
+            lambda g, out, a, b: 0.0 if b.__class__ is float and b == 0.0 else g * b * a ** (b - 1),
+            lambda g, out, a, b: g * out * log(a),
+        ),
+        _array_power,
+        "**",
+    )
+)
+NEG = _register(Operation("neg", operator.neg, (lambda g, out, a: -g,), np.negative, "-"))
+# The kink at 0 gets derivative 0, as in PyTorch.
+ABS = _register(Operation("abs", abs, (lambda g, out, a: g * sign(a),), np.abs))
+# numpy's exp, log, tanh and power differ from the math module's in the last bit for a few percent
+# of arguments; the operations below without an array rule run the engine's own float rule on
+# every element, so that compiled batches give the engine's numbers.
+EXP = _register(
+    Operation(
+        "exp", _exp, (lambda g, out, a: g * out,), doc="e ** x; OverflowError past about 709.78."
+    )
+)
+LOG = _register(
+    Operation("log", _log, (lambda g, out, a: g / a,), doc="Natural log; ValueError for x <= 0.")
+)
+SQRT = _register(
+    Operation(
+        "sqrt",
+        _sqrt,
+        (lambda g, out, a: g / (2 * out),),
+        np.sqrt,
+        doc="Square root; ValueError for x < 0.",
+    )
+)
+TANH = _register(
+    Operation(
+        "tanh",
+        math.tanh,
+        (lambda g, out, a: g * (1 - out * out),),
+        doc="Hyperbolic tangent; saturates to exactly +-1.0 without overflow.",
+    )
+)
+SIGMOID = _register(
+    Operation(
+        "sigmoid",
+        _sigmoid,
+        (lambda g, out, a: g * (out * (1 - out)),),
+        doc="1 / (1 + e**-x), the article's activation; saturates to exactly 0.0 or 1.0.",
+    )
+)
+RELU = _register(
+    Operation(
+        "relu",
+        _relu,
+        (lambda g, out, a: g * step(a),),
+        lambda a: np.where(a <= 0.0, 0.0, a),  # NaN passes through, as in the engine
+        doc="max(0, x); the derivative at 0 is 0, as in PyTorch.",
+    )
+)
+SIN = _register(
+    Operation(
+        "sin",
+        _periodic("sin", math.sin),
+        (lambda g, out, a: g * cos(a),),
+        np.sin,
+        doc="Sine (radians); ValueError for an infinity.",
+    )
+)
+COS = _register(
+    Operation(
+        "cos",
+        _periodic("cos", math.cos),
+        (lambda g, out, a: -g * sin(a),),
+        np.cos,
+        doc="Cosine (radians); ValueError for an infinity.",
+    )
+)
+# The slopes of relu and abs. Flat almost everywhere, so their own derivative is 0.
+STEP = _register(
+    Operation(
+        "step",
+        _step,
+        (lambda g, out, a: 0.0,),
+        lambda a: (a > 0.0).astype(float),
+        doc="1.0 where x > 0, else 0.0: the slope of relu.",
+    )
+)
+SIGN = _register(
+    Operation(
+        "sign",
+        _sign,
+        (lambda g, out, a: 0.0,),
+        lambda a: (a > 0.0).astype(float) - (a < 0.0),
+        doc="1.0, -1.0 or 0.0 by the sign of x: the slope of abs.",
+    )
+)
+
+
+# ---------------------------------------------------------------------- Value
+def _operator_methods(operation: Operation) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """`Value`'s ``__op__`` and ``__rop__`` for a binary operation.
+
+    A plain float or a Value on the other side is the common case and goes straight to the
+    forward rule; anything else goes through the general conversion (or NotImplemented).
+    """
+    name, forward = operation.name, operation.forward
+
+    def method(self: Value, other: Operand) -> Value:
+        kind = other.__class__
+        if kind is Value:
+            return _record(forward(self.data, other.data), name, self, other)  # type: ignore[union-attr]
+        if kind is not float:
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        return _record(forward(self.data, other), name, self, other)
+
+    def reflected(self: Value, other: Operand) -> Value:
+        if other.__class__ is not float:
+            other = _constant(other)
+            if other is None:
+                return NotImplemented
+        return _record(forward(other, self.data), name, other, self)
+
+    return method, reflected
+
+
+def _unary_method(operation: Operation) -> Callable[[Value], Value]:
+    name, forward = operation.name, operation.forward
+
+    def method(self: Value) -> Value:
+        return _record(forward(self.data), name, self)
+
+    method.__name__ = name
+    method.__doc__ = operation.doc
+    return method
 
 
 class Value:
@@ -129,10 +477,10 @@ class Value:
 
     Attributes: `data` (the float), `grad` (0.0 until a backward pass reaches this Value), `label`
     (a name for drawings and messages), `op` (the operation that made it, "" for a leaf) and
-    `parents` (its inputs in argument order: Values, or floats for constants).
+    `parents` (its operands in argument order: Values, or floats for constants).
     """
 
-    # The inputs sit in two slots, `_a` and `_b` (None when absent), rather than in a tuple: one
+    # The operands sit in two slots, `_a` and `_b` (None when absent), rather than in a tuple: one
     # object per operation instead of two halves the work of Python's garbage collector, which
     # otherwise dominates the time to build a large graph.
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
@@ -141,7 +489,7 @@ class Value:
     __array_ufunc__ = None
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = data if type(data) is float else _as_float(data)
+        self.data = data if type(data) is float else as_float(data)
         self.grad: float | Value = 0.0
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, not {type(label).__name__}")
@@ -157,7 +505,7 @@ class Value:
 
     @property
     def parents(self) -> tuple[Value | float, ...]:
-        """The operation's inputs in argument order; plain floats are constants."""
+        """The operation's operands in argument order; plain floats are constants."""
         if self._a is None:
             return ()
         if self._b is None:
@@ -186,116 +534,26 @@ class Value:
         """A new leaf with the same data: gradients do not flow through it."""
         return Value(self.data)
 
-    # ------------------------------------------------------------------ arithmetic
-    def __add__(self, other: Operand) -> Value:
-        return _binary(self, other, "+", operator.add)
-
-    def __radd__(self, other: Operand) -> Value:
-        return _binary(other, self, "+", operator.add)
-
-    derivative("+", lambda g, out, a, b: g, lambda g, out, a, b: g)
-
-    def __sub__(self, other: Operand) -> Value:
-        return _binary(self, other, "-", operator.sub)
-
-    def __rsub__(self, other: Operand) -> Value:
-        return _binary(other, self, "-", operator.sub)
-
-    derivative("-", lambda g, out, a, b: g, lambda g, out, a, b: -g)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _binary(self, other, "*", operator.mul)
-
-    def __rmul__(self, other: Operand) -> Value:
-        return _binary(other, self, "*", operator.mul)
-
-    derivative("*", lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(self, other, "/", _divide)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(other, self, "/", _divide)
-
-    derivative("/", lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
-
-    def __pow__(self, other: Operand) -> Value:
-        return _binary(self, other, "**", _power)
-
-    def __rpow__(self, other: Operand) -> Value:
-        return _binary(other, self, "**", _power)
-
-    # d(a**b)/db = a**b * log(a) is only evaluated when b is a Value, so x ** 2 works for x < 0.
-    # An exponent of 0 gives d(a**b)/da = 0 without evaluating a ** -1, which is undefined at
-    # a = 0 (the third derivative of x ** 2 there, or x ** 0 itself), as PyTorch does.
-    derivative(
-        "**",
-        lambda g, out, a, b: 0.0 if b.__class__ is float and b == 0.0 else g * b * a ** (b - 1),
-        lambda g, out, a, b: g * out * log(a),
-    )
-
-    def __neg__(self) -> Value:
-        return _record(-self.data, "neg", self)
-
-    derivative("neg", lambda g, out, a: -g)
+    # ------------------------------------------------------------------ operations
+    # Each is a record of the registry above; these lines only give it Python's spelling.
+    __add__, __radd__ = _operator_methods(ADD)
+    __sub__, __rsub__ = _operator_methods(SUB)
+    __mul__, __rmul__ = _operator_methods(MUL)
+    __truediv__, __rtruediv__ = _operator_methods(DIV)
+    __pow__, __rpow__ = _operator_methods(POW)
+    __neg__ = _unary_method(NEG)
+    __abs__ = _unary_method(ABS)
+    exp = _unary_method(EXP)
+    log = _unary_method(LOG)
+    sqrt = _unary_method(SQRT)
+    tanh = _unary_method(TANH)
+    sigmoid = _unary_method(SIGMOID)
+    relu = _unary_method(RELU)
+    sin = _unary_method(SIN)
+    cos = _unary_method(COS)
 
     def __pos__(self) -> Value:
         return self
-
-    def __abs__(self) -> Value:
-        return _record(abs(self.data), "abs", self)
-
-    # The kink at 0 gets derivative 0, as in PyTorch.
-    derivative("abs", lambda g, out, a: g * _sign(a))
-
-    # ------------------------------------------------------------------ functions
-    def exp(self) -> Value:
-        """e ** self; raises OverflowError past about 709.78."""
-        return _record(_exp(self.data), "exp", self)
-
-    derivative("exp", lambda g, out, a: g * out)
-
-    def log(self) -> Value:
-        """Natural logarithm; raises ValueError for self <= 0."""
-        return _record(_log(self.data), "log", self)
-
-    derivative("log", lambda g, out, a: g / a)
-
-    def sqrt(self) -> Value:
-        """Square root; raises ValueError for self < 0."""
-        return _record(_sqrt(self.data), "sqrt", self)
-
-    derivative("sqrt", lambda g, out, a: g / (2 * out))
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent; saturates to exactly +-1.0 without overflow."""
-        return _record(math.tanh(self.data), "tanh", self)
-
-    derivative("tanh", lambda g, out, a: g * (1 - out * out))
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e**-self), the article's activation; saturates to exactly 0.0 or 1.0."""
-        return _record(_sigmoid(self.data), "sigmoid", self)
-
-    derivative("sigmoid", lambda g, out, a: g * (out * (1 - out)))
-
-    def relu(self) -> Value:
-        """max(0, self); the derivative at 0 is 0, as in PyTorch."""
-        return _record(_relu(self.data), "relu", self)
-
-    derivative("relu", lambda g, out, a: g * _step(a))
-
-    def sin(self) -> Value:
-        """Sine (radians)."""
-        return _record(math.sin(self.data), "sin", self)
-
-    derivative("sin", lambda g, out, a: g * cos(a))
-
-    def cos(self) -> Value:
-        """Cosine (radians)."""
-        return _record(math.cos(self.data), "cos", self)
-
-    derivative("cos", lambda g, out, a: -g * sin(a))
 
     # ------------------------------------------------------------------ backward
     def backward(self, gradient: Operand = 1.0, *, create_graph: bool = False) -> None:
@@ -333,7 +591,7 @@ _new_instance = object.__new__
 
 
 def _record(data: float, op: str, a: Value | float, b: Value | float | None = None) -> Value:
-    """The result of an operation: a new Value that remembers `op` and its inputs `a` (and `b`).
+    """The result of an operation: a new Value that remembers `op` and its operands `a` (and `b`).
 
     Written without calling ``Value.__init__`` because this runs once per operation: `data` is
     already a float, and skipping the checks makes building a graph markedly faster.
@@ -373,94 +631,108 @@ def _binary(
 
 def _constant(other: object) -> float | None:
     """A plain number as the float to record; None when it is no real number."""
-    try:
-        return _as_float(other, "an operation with a Value")
-    except TypeError:
-        return None
-
-
-# ---------------------------------------------------------------------- float rules with checks
-def _divide(a: float, b: float) -> float:
-    if b == 0.0:
-        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
-    return a / b
-
-
-def _power(a: float, b: float) -> float:
-    if a < 0.0 and not b.is_integer():
-        raise ValueError(f"power: negative base {a!r} to the non-integer exponent {b!r}")
-    if a == 0.0 and b < 0.0:
-        raise ZeroDivisionError(f"power: 0.0 to the negative exponent {b!r}")
-    try:
-        return a**b
-    except OverflowError:
-        raise OverflowError(f"power: {a!r} ** {b!r} is too large for a float") from None
-
-
-def _exp(a: float) -> float:
-    try:
-        return math.exp(a)
-    except OverflowError:
-        raise OverflowError(f"exp of {a!r} is too large for a float") from None
-
-
-def _log(a: float) -> float:
-    if a <= 0.0:
-        raise ValueError(f"log of {a!r}: the argument must be positive")
-    return math.log(a)
-
-
-def _sqrt(a: float) -> float:
-    if a < 0.0:
-        raise ValueError(f"sqrt of {a!r}: the argument must not be negative")
-    return math.sqrt(a)
-
-
-def _relu(a: float) -> float:
-    # Written so that NaN passes through (as in PyTorch) instead of becoming 0.0.
-    return 0.0 if a <= 0.0 else a
-
-
-def _sigmoid(a: float) -> float:
-    # The article's formula, 1 / (1 + e**-a), except where e**-a would overflow; there the true
-    # value equals e**a to far below a float's precision.
-    if a < -700.0:
-        return math.exp(a)
-    return 1.0 / (1.0 + math.exp(-a))
-
-
-def _data(x: Value | float) -> float:
-    return x.data if isinstance(x, Value) else x
-
-
-def _step(x: Value | float) -> float:
-    return 1.0 if _data(x) > 0.0 else 0.0
-
-
-def _sign(x: Value | float) -> float:
-    value = _data(x)
-    return 1.0 if value > 0.0 else -1.0 if value < 0.0 else 0.0
+    if is_real_number(other):
+        return float(other)  # type: ignore[arg-type]
+    return None
 
 
 # ---------------------------------------------------------------------- functions on both kinds
-def _on_both(method: Callable[[Value], Value], on_float: Callable[[float], float]):
-    def function(x: Operand) -> Value | float:
-        if isinstance(x, Value):
-            return method(x)
-        return on_float(_as_float(x, method.__name__))
+class UnaryFunction(Protocol):
+    """A registered one-operand function: recorded on a Value, a float on a plain number."""
 
-    function.__name__ = method.__name__
-    function.__doc__ = (
-        f"{method.__name__} of a Value (recorded) or of a plain number (a float, same checks)."
-    )
-    return function
+    __name__: str
+
+    @overload
+    def __call__(self, x: Value) -> Value: ...
+    @overload
+    def __call__(self, x: Number) -> float: ...
+    def __call__(self, x: Any) -> Any: ...
 
 
-exp = _on_both(Value.exp, _exp)
-log = _on_both(Value.log, _log)
-sqrt = _on_both(Value.sqrt, _sqrt)
-tanh = _on_both(Value.tanh, math.tanh)
-sigmoid = _on_both(Value.sigmoid, _sigmoid)
-relu = _on_both(Value.relu, _relu)
-sin = _on_both(Value.sin, math.sin)
-cos = _on_both(Value.cos, math.cos)
+class BinaryFunction(Protocol):
+    """A registered two-operand function: recorded when an operand is a Value, else a float."""
+
+    __name__: str
+
+    @overload
+    def __call__(self, a: Value, b: Operand) -> Value: ...
+    @overload
+    def __call__(self, a: Operand, b: Value) -> Value: ...
+    @overload
+    def __call__(self, a: Number, b: Number) -> float: ...
+    def __call__(self, a: Any, b: Any) -> Any: ...
+
+
+def _unary_function(operation: Operation) -> UnaryFunction:
+    return operation.function  # type: ignore[return-value]
+
+
+exp = _unary_function(EXP)
+log = _unary_function(LOG)
+sqrt = _unary_function(SQRT)
+tanh = _unary_function(TANH)
+sigmoid = _unary_function(SIGMOID)
+relu = _unary_function(RELU)
+sin = _unary_function(SIN)
+cos = _unary_function(COS)
+step = _unary_function(STEP)
+sign = _unary_function(SIGN)
+
+
+# ---------------------------------------------------------------------- operations of your own
+def define_op(
+    name: str,
+    forward: Callable[..., float],
+    *partials: Partial,
+    batch_forward: Callable[..., np.ndarray] | None = None,
+) -> Any:
+    """Add an operation to the engine; returns its function, which records on Values.
+
+    `forward` computes the result from floats (raise `ValueError` for arguments outside its
+    domain). Each partial is ``(g, out, *operands) -> g * d out / d operand``, one per operand (one
+    or two operands), written with arithmetic and the registered functions (`exp`, `log`, `sigmoid`,
+    `step`, ... or your own), so that it works on floats and on Values: the new operation then
+    takes part in `backward`, higher-order `grad`, `gradcheck`, drawings and `compile_graph` like a
+    built-in one. `batch_forward` computes on numpy arrays for compiled batches (by default
+    `forward` runs on each element).
+
+    >>> softplus = define_op(
+    ...     "softplus_example", lambda x: math.log1p(math.exp(x)), lambda g, out, x: g * sigmoid(x)
+    ... )
+    >>> x = Value(0.0)
+    >>> y = softplus(x)
+    >>> y.backward()
+    >>> round(y.data, 6), x.grad
+    (0.693147, 0.5)
+    """
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"define_op: the name must be a Python identifier, not {name!r}")
+    if name in OPERATIONS:
+        raise ValueError(f"define_op: an operation named {name!r} exists already")
+    if not callable(forward):
+        raise TypeError(f"define_op: forward must be callable, not {type(forward).__name__}")
+    if len(partials) not in (1, 2):
+        raise TypeError(
+            f"define_op: {name!r} needs one partial derivative per operand (1 or 2), "
+            f"got {len(partials)}"
+        )
+    for position, partial in enumerate(partials):
+        if not callable(partial):
+            raise TypeError(
+                f"define_op: partial {position} of {name!r} is a {type(partial).__name__}, "
+                "not a function"
+            )
+
+    def checked_forward(*operands: float) -> float:
+        result = forward(*operands)
+        if type(result) is float:
+            return result
+        if is_real_number(result):
+            return float(result)
+        raise TypeError(
+            f"the forward rule of {name!r} returned {type(result).__name__} {result!r}, "
+            "not a real number"
+        )
+
+    operation = _register(Operation(name, checked_forward, partials, batch_forward))
+    return operation.function
