@@ -677,6 +677,7 @@ sin = _unary_function(SIN)
 cos = _unary_function(COS)
 step = _unary_function(STEP)
 sign = _unary_function(SIGN)
+power: BinaryFunction = POW.function  # x ** y with the engine's checks, on Values or numbers
 
 
 # ---------------------------------------------------------------------- operations of your own

@@ -141,14 +141,16 @@ def test_article_worked_example():
 def test_article_source_reads_like_the_hand_derived_code():
     compiled = compile_article([1.0] * 9)
     lines = [line.strip() for line in compiled.source.splitlines()]
-    assert lines[0] == "def forward_backward(x0, x1, y_true, w1, w2, b1, w3, w4, b2, w5, w6, b3):"
+    # It imports what it calls, so that it runs on its own.
+    assert lines[:2] == ["from autograd import sigmoid", ""]
+    assert lines[2] == "def forward_backward(x0, x1, y_true, w1, w2, b1, w3, w4, b2, w5, w6, b3):"
     # One forward line per operation: 17 in the article's network and its loss.
     forward = lines[lines.index("# forward: one operation per line") + 1 :]
     forward = forward[: next(i for i, line in enumerate(forward) if line.startswith("#"))]
     assert len(forward) == 17
     assert "h1 = sigmoid(t4)" in forward
     assert "L = t13 ** 2.0" in forward
-    for name in ("w1", "w2", "w3", "w4", "w5", "w6", "h1", "h2", "y_pred"):
+    for name in ("w1", "w2", "w3", "w4", "w5", "w6", "b1", "b2", "b3", "h1", "h2", "y_pred"):
         assert any(line.startswith(f"d_L_d_{name} = ") for line in lines), name
     # The article's chain rule, one factor per line: the gradient passes through sums unchanged.
     assert "d_L_d_t12 = d_L_d_y_pred * (y_pred * (1 - y_pred))" in lines
@@ -443,22 +445,26 @@ def test_labels_become_names_and_clashes_are_resolved():
     c = Value(3.0, label="L0.N0.w0")  # the same label twice
     loss = (a * b).exp() + c
     compiled = compile_graph(loss, [], [a, b, c])
-    assert compiled.source.startswith("def forward_backward(L0_N0_w0, exp_, L0_N0_w0_2):")
+    assert "\ndef forward_backward(L0_N0_w0, exp_, L0_N0_w0_2):\n" in compiled.source
     assert compiled([], [1.0, 2.0, 3.0])[1] == pytest.approx((2 * math.exp(2), math.exp(2), 1.0))
 
 
-def test_batch_code_groups_independent_operations():
-    # A 2-16-16-1 MLP has 600-odd operations; the batch code computes each depth's operations of
-    # one kind in one statement (a layer's 256 products at once), so it has far fewer lines.
+def test_batch_code_runs_each_dense_layer_as_one_matrix_product():
+    # A 2-16-16-1 MLP has 600-odd operations; the batch code runs each layer's sums of products
+    # as one matrix product and each layer's activations as one call.
     model = MLP(2, [16, 16, 1], "relu", "linear", seed=0)
     build = mlp_builder(model, "hinge")
     compiled = trace(build, [0.5, -0.5, 1.0], [p.data for p in model.parameters()])
     operations = compiled.source.split("# backward")[0].count(" = ")
-    forward = compiled.batch_source.split("# back through")[0].splitlines()
-    forward_statements = [line for line in forward if line.strip().startswith("values[")]
     assert operations > 600
-    assert len(forward_statements) < 60
-    assert "values[" in compiled.batch_source and "256 x *" in compiled.batch_source
+    assert compiled.batch_source.count("np.matmul(") == 3
+    shapes = [
+        (len(step.rows), len(step.operand_rows))
+        for step in compiled.plan.steps
+        if getattr(step, "operand_rows", ())
+    ]
+    assert shapes == [(16, 2), (16, 16), (1, 16)]
+    assert "16 x relu" in compiled.plan_text
 
 
 def test_a_batch_result_is_not_changed_by_the_next_call():

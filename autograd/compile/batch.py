@@ -1,0 +1,235 @@
+"""The fourth stage: the batch plan written out as one Python function over numpy arrays.
+
+The function, ``batch_forward_backward(values, grads, coefficients, coefficient_grads)``, runs the
+plan's steps forward, then backward in reverse, writing the loss's gradient with respect to every
+row into `grads` and the parameters' gradients, summed over the samples, into
+`coefficient_grads`. Each step's derivative comes from the engine's registry, through the same
+source-writing stand-ins as the readable code; a matrix product's backward is two products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import count
+
+import numpy as np
+
+from autograd.compile.expr import Expr, forward_expr, partial_expr
+from autograd.compile.plan import Coefficients, Elementwise, Literal, Plan, Rows, Sums
+from autograd.engine import OPERATIONS, Operation
+
+_OPERAND_NAMES = ("a", "b")
+
+
+def array_functions() -> dict[str, object]:
+    """What batch code calls: each registered operation's array rule, by its name."""
+    namespace: dict[str, object] = {"np": np, "inf": np.inf, "nan": np.nan}
+    for operation in OPERATIONS.values():
+        function = operation.array_forward or _element_by_element(operation)
+        if operation.name == "**":
+            namespace["power"] = function
+        elif operation.name.isidentifier():
+            namespace[operation.name] = function
+    return namespace
+
+
+def _element_by_element(operation: Operation) -> Callable[..., np.ndarray]:
+    """Run an operation's float rule on every element: the engine's own numbers, and checks."""
+    forward = operation.forward
+
+    def apply(*arrays: np.ndarray | float) -> np.ndarray:
+        broadcast = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in arrays])
+        flat = [a.ravel().tolist() for a in broadcast]
+        results = map(forward, *flat)
+        return np.fromiter(results, dtype=float, count=broadcast[0].size).reshape(
+            broadcast[0].shape
+        )
+
+    apply.__name__ = operation.name
+    return apply
+
+
+class _Writer:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.lines: list[str] = []
+        self.namespace = array_functions()
+        self.counter = count()
+        self.written: set[int] = set()  # rows of grads that hold a value already
+
+    def constant(self, prefix: str, array: np.ndarray) -> str:
+        name = f"{prefix}{next(self.counter)}"
+        self.namespace[name] = array
+        return name
+
+    def emit(self, line: str) -> None:
+        self.lines.append(f"    {line}")
+
+    # -------------------------------------------------------------- reading and writing rows
+    def rows_text(self, buffer: str, rows: Sequence[int], *, assign: bool = False) -> str:
+        """Source for these rows of a buffer: a slice when contiguous, else an index array."""
+        rows = tuple(rows)
+        if rows == tuple(range(rows[0], rows[0] + len(rows))):
+            return f"{buffer}[{rows[0]}:{rows[0] + len(rows)}]"
+        index = self.constant("rows", np.array(rows, dtype=np.intp))
+        return f"{buffer}[{index}]" if assign else f"{buffer}.take({index}, 0)"
+
+    def coefficients_text(self, indices: Sequence[int]) -> str:
+        indices = tuple(indices)
+        if indices == tuple(range(indices[0], indices[0] + len(indices))):
+            return f"coefficients[{indices[0]}:{indices[0] + len(indices)}, None]"
+        index = self.constant("coefficient", np.array(indices, dtype=np.intp))
+        return f"coefficients[{index}, None]"
+
+    def add_to_grads(self, rows: Sequence[int], text: str) -> None:
+        """grads[rows] += text, or = where nothing was written yet."""
+        if len(set(rows)) != len(rows):  # a row twice: only np.add.at adds both
+            fresh = sorted(set(rows) - self.written)
+            if fresh:
+                self.emit(f"{self.rows_text('grads', fresh, assign=True)} = 0.0")
+            index = self.constant("rows", np.array(rows, dtype=np.intp))
+            self.emit(f"np.add.at(grads, {index}, {text})")
+        else:
+            fresh = [row for row in rows if row not in self.written]
+            target = self.rows_text("grads", rows, assign=True)
+            if len(fresh) == len(rows):
+                self.emit(f"{target} = {text}")
+            else:
+                if fresh:
+                    self.emit(f"{self.rows_text('grads', fresh, assign=True)} = 0.0")
+                self.emit(f"{target} += {text}")
+        self.written.update(rows)
+
+    def add_to_coefficient_grads(self, indices: Sequence[int], text: str) -> None:
+        """coefficient_grads[indices] += text, summed over the samples (parameters only)."""
+        parameters = [i for i in indices if i < self.plan.parameters]
+        if not parameters:
+            return
+        index = self.constant("coefficient", np.array(indices, dtype=np.intp))
+        if len(set(parameters)) != len(parameters):
+            self.emit(f"np.add.at(coefficient_grads, {index}, {text})")
+        else:
+            self.emit(f"coefficient_grads[{index}] += {text}")
+
+    # -------------------------------------------------------------- the function
+    def write(self) -> str:
+        self.lines.append(
+            "def batch_forward_backward(values, grads, coefficients, coefficient_grads):"
+        )
+        for number, step in enumerate(self.plan.steps):
+            if isinstance(step, Sums):
+                self.forward_sums(number, step)
+            else:
+                self.forward_elementwise(step)
+        loss = self.plan.loss
+        if isinstance(loss, Coefficients):
+            self.emit(f"coefficient_grads[{loss.indices[0]}] += values.shape[1]")
+        else:
+            self.emit("# backward: grads[r] is d loss / d (row r), sample by sample")
+            self.emit(f"grads[{loss.rows[0]}] = 1.0")
+            self.written.add(loss.rows[0])
+        for number in reversed(range(len(self.plan.steps))):
+            step = self.plan.steps[number]
+            if not any(row in self.plan.with_grad for row in step.rows):
+                continue
+            fresh = [row for row in step.rows if row not in self.written]
+            if fresh:  # rows the loss does not depend on, grouped with rows it does
+                self.emit(f"{self.rows_text('grads', fresh, assign=True)} = 0.0")
+                self.written.update(fresh)
+            if isinstance(step, Sums):
+                self.backward_sums(number, step)
+            else:
+                self.backward_elementwise(step)
+        return "\n".join(self.lines) + "\n"
+
+    # -------------------------------------------------------------- element-wise steps
+    def operand_args(self, step: Elementwise) -> tuple[list[object], dict[str, str]]:
+        args: list[object] = []
+        bindings: dict[str, str] = {}
+        for name, operand in zip(_OPERAND_NAMES, step.operands):
+            if isinstance(operand, Literal):
+                args.append(operand.value)
+                continue
+            if isinstance(operand, Rows):
+                bindings[name] = self.rows_text("values", operand.rows)
+            else:
+                bindings[name] = self.coefficients_text(operand.indices)
+            args.append(Expr.name(name))
+        return args, bindings
+
+    def bind(self, expr: Expr, bindings: dict[str, str]) -> None:
+        for name in sorted(expr.names):
+            self.emit(f"{name} = {bindings[name]}")
+
+    def forward_elementwise(self, step: Elementwise) -> None:
+        args, bindings = self.operand_args(step)
+        expr = forward_expr(step.op, args)
+        self.emit(f"# {len(step.rows)} x {step.op}")
+        self.bind(expr, bindings)
+        self.emit(f"{self.rows_text('values', step.rows)} = {expr.array_text}")
+
+    def backward_elementwise(self, step: Elementwise) -> None:
+        args, bindings = self.operand_args(step)
+        bindings["g"] = self.rows_text("grads", step.rows)
+        bindings["out"] = self.rows_text("values", step.rows)
+        self.emit(f"# back through {len(step.rows)} x {step.op}")
+        for position, operand in enumerate(step.operands):
+            if isinstance(operand, Literal):
+                continue
+            if isinstance(operand, Rows) and not self.plan.with_grad.intersection(operand.rows):
+                continue
+            if isinstance(operand, Coefficients) and min(operand.indices) >= self.plan.parameters:
+                continue
+            expr = partial_expr(step.op, position, Expr.name("g"), Expr.name("out"), args)
+            self.bind(expr, bindings)
+            if isinstance(operand, Rows):
+                self.add_to_grads(operand.rows, expr.array_text)
+            else:
+                rows = len(step.rows)
+                self.add_to_coefficient_grads(
+                    operand.indices,
+                    f"np.broadcast_to({expr.array_text}, ({rows}, values.shape[1])).sum(1)",
+                )
+
+    # -------------------------------------------------------------- sums
+    def forward_sums(self, number: int, step: Sums) -> None:
+        target = self.rows_text("values", step.rows)
+        m, n = len(step.rows), len(step.operand_rows)
+        if n:
+            self.emit(f"# {m} sums of {n} products: a matrix product")
+            weights = self.constant("weights", np.array(step.weights, dtype=np.intp))
+            self.emit(f"w{number} = coefficients[{weights}]")
+            self.emit(f"x{number} = {self.rows_text('values', step.operand_rows)}")
+            self.emit(f"np.matmul(w{number}, x{number}, out={target})")
+            first = False
+        else:
+            self.emit(f"# {m} sums: a reduction")
+            first = True
+        for extra in step.extras:
+            self.emit(f"{target} {'=' if first else '+='} {self.rows_text('values', extra)}")
+            first = False
+        for bias in step.biases:
+            self.emit(f"{target} {'=' if first else '+='} {self.coefficients_text(bias)}")
+            first = False
+
+    def backward_sums(self, number: int, step: Sums) -> None:
+        self.emit(f"# back through {len(step.rows)} sums")
+        self.emit(f"g = {self.rows_text('grads', step.rows)}")
+        if step.operand_rows:
+            if self.plan.with_grad.intersection(step.operand_rows):
+                self.add_to_grads(step.operand_rows, f"w{number}.T @ g")
+            flat = [i for row in step.weights for i in row]
+            self.add_to_coefficient_grads(flat, f"(g @ x{number}.T).ravel()")
+        if step.biases:
+            self.emit("g_total = g.sum(1)")
+            for bias in step.biases:
+                self.add_to_coefficient_grads(bias, "g_total")
+        for extra in step.extras:
+            if self.plan.with_grad.intersection(extra):
+                self.add_to_grads(extra, "g")
+
+
+def write_batch(plan: Plan) -> tuple[str, dict[str, object]]:
+    """The batch function's source, and the namespace it runs in."""
+    writer = _Writer(plan)
+    return writer.write(), writer.namespace

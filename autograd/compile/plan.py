@@ -1,0 +1,302 @@
+"""The third stage: the batch plan, a value that says how a whole batch runs.
+
+A scalar graph of an MLP is mostly sums of products: a neuron is ``w1*x1 + ... + wn*xn + b``.
+Run operation by operation, a layer of width W is W dependent additions; the plan instead finds
+each such sum (a tree of ``+`` whose terms multiply a parameter or a constant by a Value), groups
+the sums that read the same operand vector, and runs each group as one matrix product. Sums of
+plain terms (a sum of per-sample losses) become one reduction. Every other operation is grouped
+with the operations of its kind that do not depend on each other, and runs as one numpy call.
+
+`make_plan` computes the plan from a trace and changes nothing; `plan_text` prints it. The batch
+code writer (`autograd.compile.batch`) turns it into Python.
+
+Where the numbers live when the plan runs: `values` has a row per Value that varies by sample
+(the inputs first, then each step's results, a step's rows contiguous) and a column per sample;
+`coefficients` is a vector of the parameters followed by the constants the sums use. `grads`
+mirrors `values` (the loss's gradient with respect to each row), and `coefficient_grads` mirrors
+`coefficients` (summed over the samples).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from autograd.compile.trace import Trace
+from autograd.engine import Value
+
+
+@dataclass(frozen=True)
+class Rows:
+    """An operand read from rows of `values`, one row per node of the step."""
+
+    rows: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    """An operand read from `coefficients` (parameters or constants), one entry per node."""
+
+    indices: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A constant shared by every node of the step, written into the code as a number."""
+
+    value: float
+
+
+Operand = Rows | Coefficients | Literal
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """One operation computed for several nodes at once: ``values[rows] = op(operands...)``."""
+
+    op: str
+    rows: range
+    operands: tuple[Operand, ...]
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Sums of weighted terms for several nodes at once, as one matrix product:
+
+    ``values[rows] = W @ values[operand_rows] + bias + values[extra rows]...``, where row i of W
+    holds the coefficient indices of sum i (`weights`, one per operand), `biases` the terms that
+    are the same for every sample (parameters, constants) and `extras` the other plain terms.
+    Without operands it is a plain reduction.
+    """
+
+    rows: range
+    operand_rows: tuple[int, ...]
+    weights: tuple[tuple[int, ...], ...]
+    biases: tuple[tuple[int, ...], ...]
+    extras: tuple[tuple[int, ...], ...]
+
+
+Step = Elementwise | Sums
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a batch runs: the steps in order, and where the outputs and gradients are.
+
+    `outputs` are the loss and the further outputs, each a row of `values` (`Rows`) or an entry of
+    `coefficients` (a parameter used as an output). `with_grad` are the rows whose gradient the
+    parameters' gradients need.
+    """
+
+    inputs: int
+    parameters: int
+    constants: tuple[float, ...]
+    value_rows: int
+    steps: tuple[Step, ...]
+    outputs: tuple[Rows | Coefficients, ...]
+    with_grad: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def loss(self) -> Rows | Coefficients:
+        return self.outputs[0]
+
+
+def make_plan(trace: Trace) -> Plan:
+    """The batch plan of a trace. Pure: reads the trace, returns a new Plan."""
+    return _Planner(trace).plan()
+
+
+class _Planner:
+    def __init__(self, trace: Trace) -> None:
+        self.trace = trace
+        self.parameter_index = {p: i for i, p in enumerate(trace.parameters)}
+        self.constants: list[float] = []
+        self.constant_index: dict[float, int] = {}
+        outputs = set(trace.outputs)
+        uses: Counter[Value] = Counter()
+        self.user: dict[Value, Value] = {}
+        for node in trace.order:
+            for parent in node.parents:
+                if isinstance(parent, Value):
+                    uses[parent] += 1
+                    self.user[parent] = node
+        self.single_use = {node for node in trace.order if uses[node] == 1 and node not in outputs}
+
+    # -------------------------------------------------------------- coefficients
+    def coefficient(self, x: Value | float) -> int:
+        """The index in `coefficients` of a parameter or a constant."""
+        if isinstance(x, Value):
+            return self.parameter_index[x]
+        key = float(x)
+        if key not in self.constant_index:
+            self.constant_index[key] = len(self.trace.parameters) + len(self.constants)
+            self.constants.append(key)
+        return self.constant_index[key]
+
+    def is_coefficient(self, x: Value | float) -> bool:
+        return not isinstance(x, Value) or x in self.parameter_index
+
+    # -------------------------------------------------------------- sums
+    def internal(self, node: Value) -> bool:
+        """A ``+`` whose only use is inside a bigger sum: it is folded into that sum."""
+        return node.op == "+" and node in self.single_use and self.user[node].op == "+"
+
+    def weighted(self, term: Value | float) -> tuple[Value | float, Value] | None:
+        """(coefficient, operand) for a product term of a sum that the sum can absorb."""
+        if not isinstance(term, Value) or term.op != "*" or term not in self.single_use:
+            return None
+        a, b = term.parents
+        if self.is_coefficient(a) and isinstance(b, Value) and not self.is_coefficient(b):
+            return a, b
+        if self.is_coefficient(b) and isinstance(a, Value) and not self.is_coefficient(a):
+            return b, a
+        return None
+
+    def tree(self, root: Value) -> tuple[list[Value], list[Value | float]]:
+        """The inner additions of the sum under `root`, and its terms left to right."""
+        inner: list[Value] = []
+        terms: list[Value | float] = []
+        stack: list[Value | float] = list(reversed(root.parents))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Value) and self.internal(node):
+                inner.append(node)
+                stack.extend(reversed(node.parents))
+            else:
+                terms.append(node)
+        return inner, terms
+
+    # -------------------------------------------------------------- the plan
+    def plan(self) -> Plan:
+        trace = self.trace
+        absorbed: set[Value] = set()
+        # Each sum: (its weighted terms as (coefficient, operand), its plain terms).
+        sums: dict[Value, tuple[list[tuple[Value | float, Value]], list[Value | float]]] = {}
+        for node in trace.order:
+            if node.op != "+" or self.internal(node):
+                continue
+            inner, terms = self.tree(node)
+            weighted, plain, products = [], [], []
+            for term in terms:
+                pair = self.weighted(term)
+                if pair is None:
+                    plain.append(term)
+                else:
+                    weighted.append(pair)
+                    products.append(term)
+            operands = [operand for _, operand in weighted]
+            if len(set(operands)) != len(operands):
+                # An operand twice: its coefficients would have to be added up first.
+                weighted, plain, products = [], terms, []
+            if not weighted and len(terms) < 3:
+                continue  # a plain a + b: an element-wise addition
+            sums[node] = (weighted, plain)
+            absorbed.update(inner)
+            absorbed.update(products)  # type: ignore[arg-type]
+
+        # Levels: how many steps a node's result waits for. Nodes of one level are independent.
+        level: dict[Value, int] = {}
+        for node in trace.order:
+            if node.is_leaf or node in absorbed:
+                continue
+            if node in sums:
+                weighted, plain = sums[node]
+                deps = [operand for _, operand in weighted] + [
+                    t for t in plain if isinstance(t, Value)
+                ]
+            else:
+                deps = [p for p in node.parents if isinstance(p, Value)]
+            level[node] = 1 + max((level.get(dep, 0) for dep in deps), default=0)
+
+        groups: dict[tuple[object, ...], list[Value]] = {}
+        for node in level:
+            if node in sums:
+                weighted, plain = sums[node]
+                operands = tuple(operand for _, operand in weighted)
+                extras = sum(1 for t in plain if not self.is_coefficient(t))
+                key: tuple[object, ...] = (level[node], "sums", operands, extras)
+            else:
+                kinds = tuple(self.is_coefficient(p) for p in node.parents)
+                key = (level[node], node.op, kinds)
+            groups.setdefault(key, []).append(node)
+
+        row: dict[Value, int] = {value: i for i, value in enumerate(trace.inputs)}
+        ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: first seen first
+        for _, nodes in ordered:
+            for node in nodes:
+                row[node] = len(row)
+
+        steps: list[Step] = []
+        for _, nodes in ordered:
+            rows = range(row[nodes[0]], row[nodes[-1]] + 1)
+            if nodes[0] in sums:
+                steps.append(self._sums_step(rows, [sums[n] for n in nodes], row))
+            else:
+                steps.append(self._elementwise_step(rows, nodes, row))
+
+        outputs = tuple(
+            Coefficients((self.parameter_index[o],))
+            if o in self.parameter_index
+            else Rows((row[o],))
+            for o in trace.outputs
+        )
+        with_grad = frozenset(row[n] for n in trace.needs_grad if n in row)
+        return Plan(
+            inputs=len(trace.inputs),
+            parameters=len(trace.parameters),
+            constants=tuple(self.constants),
+            value_rows=len(row),
+            steps=tuple(steps),
+            outputs=outputs,
+            with_grad=with_grad,
+        )
+
+    def _sums_step(self, rows: range, sums: list, row: dict[Value, int]) -> Sums:
+        operands = [operand for _, operand in sums[0][0]]
+        weights = tuple(tuple(self.coefficient(c) for c, _ in weighted) for weighted, _ in sums)
+        bias_lists = [
+            [self.coefficient(t) for t in plain if self.is_coefficient(t)] for _, plain in sums
+        ]
+        extra_lists = [[row[t] for t in plain if not self.is_coefficient(t)] for _, plain in sums]
+        width = max(len(b) for b in bias_lists)
+        zero = self.coefficient(0.0)
+        bias_lists = [b + [zero] * (width - len(b)) for b in bias_lists]
+        return Sums(
+            rows=rows,
+            operand_rows=tuple(row[o] for o in operands),
+            weights=weights,
+            biases=tuple(zip(*bias_lists)) if width else (),
+            extras=tuple(zip(*extra_lists)) if extra_lists[0] else (),
+        )
+
+    def _elementwise_step(
+        self, rows: range, nodes: list[Value], row: dict[Value, int]
+    ) -> Elementwise:
+        operands: list[Operand] = []
+        for position in range(len(nodes[0].parents)):
+            parents = [node.parents[position] for node in nodes]
+            if not self.is_coefficient(parents[0]):
+                operands.append(Rows(tuple(row[p] for p in parents)))  # type: ignore[index]
+            elif all(not isinstance(p, Value) for p in parents) and len(set(parents)) == 1:
+                operands.append(Literal(float(parents[0])))  # type: ignore[arg-type]
+            else:
+                operands.append(Coefficients(tuple(self.coefficient(p) for p in parents)))
+        return Elementwise(nodes[0].op, rows, tuple(operands))
+
+
+def plan_text(plan: Plan) -> str:
+    """The plan, one line per step, for people."""
+    lines = [
+        f"plan: {plan.inputs} inputs, {plan.parameters} parameters, "
+        f"{len(plan.constants)} constants, {plan.value_rows} rows of values"
+    ]
+    for step in plan.steps:
+        rows = f"rows {step.rows.start}-{step.rows.stop - 1}"
+        if isinstance(step, Sums):
+            m, n = len(step.rows), len(step.operand_rows)
+            kind = f"{m} sums of {n} products (matrix product)" if n else f"{m} sums (reduction)"
+            extras = len(step.biases) + len(step.extras)
+            lines.append(f"  {rows}: {kind}" + (f" + {extras} terms each" if extras else ""))
+        else:
+            lines.append(f"  {rows}: {len(step.rows)} x {step.op}")
+    return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""The first stage: the recorded graph, checked, ordered and named, as both code writers need it."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Sequence
+from itertools import count
+
+from autograd.engine import OPERATIONS, Value
+from autograd.graph import topological_order, value_parents
+
+# Names the generated code uses for itself: a node labelled so gets another name.
+RESERVED = {"power", "inf", "nan", "forward_backward", "batch_forward_backward", "values", "grads"}
+
+
+class Trace:
+    """The graph behind `loss` and `outputs`, with its inputs and parameters declared.
+
+    `order` is every Value in topological order; `backward_order` the operations a parameter's
+    gradient flows back through, in the engine's backward order (so that contributions to a Value
+    used several times are added in the engine's order, giving the engine's floats); `needs_grad`
+    the Values those gradients flow through; `names` a Python name for every Value.
+    """
+
+    def __init__(
+        self,
+        loss: Value,
+        inputs: Sequence[Value],
+        parameters: Sequence[Value],
+        outputs: Sequence[Value],
+    ) -> None:
+        self.inputs = _check_values(inputs, "inputs")
+        self.parameters = _check_values(parameters, "parameters")
+        self.outputs = (_check_value(loss, "loss"), *_check_values(outputs, "outputs"))
+        _check_leaves(self.inputs, self.parameters)
+
+        self.order = topological_order(self.outputs)
+        _check_coverage(self.order, self.inputs, self.parameters)
+        _check_operations(self.order)
+
+        loss_order = topological_order(loss)
+        parameters_set = set(self.parameters)
+        self.needs_grad: set[Value] = set()
+        for node in loss_order:
+            if node in parameters_set or any(
+                parent in self.needs_grad for parent in value_parents(node)
+            ):
+                self.needs_grad.add(node)
+        self.backward_order = [
+            node for node in reversed(loss_order) if not node.is_leaf and node in self.needs_grad
+        ]
+        self.names = _name_nodes(self.order, self.inputs, self.parameters, loss)
+
+    @property
+    def loss(self) -> Value:
+        return self.outputs[0]
+
+
+def _check_value(value: object, what: str) -> Value:
+    if not isinstance(value, Value):
+        raise TypeError(f"compile_graph: {what} must be a Value, not {type(value).__name__}")
+    return value
+
+
+def _check_values(values: object, what: str) -> tuple[Value, ...]:
+    if isinstance(values, Value) or not isinstance(values, Sequence):
+        raise TypeError(f"compile_graph: {what} must be a list or tuple of Values")
+    for position, value in enumerate(values):
+        _check_value(value, f"{what}[{position}]")
+    if len(set(values)) != len(values):
+        raise ValueError(f"compile_graph: the same Value appears twice in {what}")
+    return tuple(values)
+
+
+def describe(value: Value) -> str:
+    return f"{value.label!r} (data={value.data!r})" if value.label else f"with data={value.data!r}"
+
+
+def _check_leaves(inputs: tuple[Value, ...], parameters: tuple[Value, ...]) -> None:
+    for what, values in (("input", inputs), ("parameter", parameters)):
+        for value in values:
+            if not value.is_leaf:
+                raise ValueError(
+                    f"compile_graph: the {what} {describe(value)} is the result of a "
+                    f"{value.op!r} operation; inputs and parameters must be leaves"
+                )
+    both = set(inputs) & set(parameters)
+    if both:
+        raise ValueError(
+            f"compile_graph: {describe(next(iter(both)))} is both an input and a parameter"
+        )
+
+
+def _check_coverage(
+    order: list[Value], inputs: tuple[Value, ...], parameters: tuple[Value, ...]
+) -> None:
+    seen = set(order)
+    declared = set(inputs) | set(parameters)
+    for node in order:
+        if node.is_leaf and node not in declared:
+            raise ValueError(
+                f"compile_graph: the graph uses the Value {describe(node)}, which is neither an "
+                "input nor a parameter; declare it as one, or write a constant as a plain number"
+            )
+    for what, values in (("input", inputs), ("parameter", parameters)):
+        for value in values:
+            if value not in seen:
+                raise ValueError(
+                    f"compile_graph: the outputs do not depend on the {what} {describe(value)}; "
+                    "the trace did not see it"
+                )
+
+
+def _check_operations(order: list[Value]) -> None:
+    for node in order:
+        if not node.is_leaf and node.op not in OPERATIONS:
+            raise ValueError(f"cannot compile the operation {node.op!r}: it is not registered")
+
+
+def identifier(label: str) -> str:
+    """A Python name close to `label` ("L0.N1.w0" -> "L0_N1_w0"), or "" when nothing is left."""
+    name = re.sub(r"[^0-9A-Za-z_]", "_", label)
+    if name and name[0].isdigit():
+        name = "v_" + name
+    if name.startswith("__"):  # __debug__ cannot be assigned, and dunders are Python's own
+        name = "v" + name
+    if keyword.iskeyword(name) or name in RESERVED or name in OPERATIONS:
+        name += "_"
+    return name
+
+
+class Namer:
+    """Unique names: the base itself if free, else base_2, base_3, ..., in constant time."""
+
+    def __init__(self, taken: Sequence[str] = ()) -> None:
+        self.used: set[str] = set(taken)
+        self._next_suffix: dict[str, int] = {}
+
+    def claim(self, base: str) -> str:
+        name = base
+        suffix = self._next_suffix.get(base, 2)
+        while name in self.used:
+            name, suffix = f"{base}_{suffix}", suffix + 1
+        self._next_suffix[base] = suffix
+        self.used.add(name)
+        return name
+
+
+def _name_nodes(
+    order: list[Value], inputs: tuple[Value, ...], parameters: tuple[Value, ...], loss: Value
+) -> dict[Value, str]:
+    """A unique variable name for every node: its label where it has one, else x0, p0, t1..."""
+    namer = Namer()
+    names: dict[Value, str] = {}
+    temporaries = count(1)
+
+    def claim(node: Value, fallback: str | None) -> None:
+        base = identifier(node.label) or fallback
+        if base is None:  # an unlabelled intermediate result: the next free t1, t2, ...
+            base = next(f"t{n}" for n in temporaries if f"t{n}" not in namer.used)
+        names[node] = namer.claim(base)
+
+    for position, value in enumerate(inputs):
+        claim(value, f"x{position}")
+    for position, value in enumerate(parameters):
+        claim(value, f"p{position}")
+    if loss not in names:
+        claim(loss, "L")
+    for node in order:
+        if node not in names:
+            claim(node, None)
+    return names
