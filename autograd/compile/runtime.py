@@ -10,6 +10,7 @@ import linecache
 import math
 import threading
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from itertools import count
 from typing import Union
 
@@ -27,6 +28,8 @@ Grads = Union[tuple[float, ...], np.ndarray]  # noqa: UP007
 REDUCTIONS = ("sum", "mean", "none")
 
 _SOURCE_IDS = count(1)
+_PLAIN_SEQUENCES = (list, tuple)
+_is_float = float.__instancecheck__  # also true of numpy's float64, a subclass of float
 
 
 def _load(source: str, function: str, namespace: dict[str, object], what: str) -> Callable:
@@ -67,18 +70,28 @@ class CompiledGraph:
         self.inputs = trace.inputs
         self.parameters = trace.parameters
         self.outputs = trace.outputs
-        self.source = write_source(trace)
-        self._forward_backward = _load(self.source, "forward_backward", {}, "forward_backward")
-        self._forward_backward.__globals__.update(_float_rules())
+        self._trace = trace
         self.plan = make_plan(trace)
         self.batch_source, namespace = write_batch(self.plan)
         self._batch_forward_backward = _load(
             self.batch_source, "batch_forward_backward", namespace, "batch"
         )
         self._constants = np.array(self.plan.constants, dtype=float)
-        self._input_names = [trace.names[value] for value in self.inputs]
         self._operations = sum(1 for node in trace.order if not node.is_leaf)
         self._kept = threading.local()
+
+    # The readable code is written, and compiled by Python, the first time it is needed: for a
+    # large model that takes longer than everything else, and training on batches never needs it.
+    @cached_property
+    def source(self) -> str:
+        """The readable forward and backward code for one sample; runs on its own with exec."""
+        return write_source(self._trace)
+
+    @cached_property
+    def _forward_backward(self) -> Callable[..., tuple[Outputs, Grads]]:
+        function = _load(self.source, "forward_backward", {}, "forward_backward")
+        function.__globals__.update(_float_rules())
+        return function
 
     @property
     def plan_text(self) -> str:
@@ -114,13 +127,13 @@ class CompiledGraph:
         """
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
-        values = self._parameter_values(parameters)
         if isinstance(data, np.ndarray) and data.ndim == 2:
             batch = self._checked_batch(data)
+            values = self._parameter_values(parameters)
             if reduction == "none":
-                return self._run_samples(batch, values)
+                return self._run_samples(batch, values.tolist())
             return self._run_batch(batch, values, reduction)
-        return self._run_sample(self._checked_sample(data), values)
+        return self._run_sample(self._checked_sample(data), self._sample_parameters(parameters))
 
     def backward(self, data: Sequence[float] | np.ndarray, *, reduction: str = "sum") -> Outputs:
         """Run on `data` with the parameters' current values, add the gradients into their `.grad`.
@@ -136,27 +149,46 @@ class CompiledGraph:
         return outputs
 
     # -------------------------------------------------------------- checks
-    def _parameter_values(self, parameters: Sequence[float] | np.ndarray | None) -> list[float]:
+    def _parameter_values(self, parameters: Sequence[float] | np.ndarray | None) -> np.ndarray:
+        """The parameter values as a float vector: checked as a whole, not number by number."""
         if parameters is None:
-            return [parameter.data for parameter in self.parameters]
-        if isinstance(parameters, np.ndarray):
-            if parameters.ndim != 1 or parameters.dtype.kind not in "fiu":
-                raise ValueError(
-                    "parameters must be a 1-D array of real numbers, not an array of shape "
-                    f"{parameters.shape} and dtype {parameters.dtype}"
-                )
-            parameters = parameters.tolist()
-        elif not isinstance(parameters, Sequence) or isinstance(parameters, str):
+            return np.fromiter((p.data for p in self.parameters), float, len(self.parameters))
+        if isinstance(parameters, (str, Value)) or not isinstance(
+            parameters, (Sequence, np.ndarray)
+        ):
             raise TypeError(
                 f"parameters must be a list, tuple or 1-D array, not {type(parameters).__name__}"
             )
-        if len(parameters) != len(self.parameters):
+        array = parameters if isinstance(parameters, np.ndarray) else _as_array(parameters)
+        if array.ndim != 1 or array.dtype.kind not in "fiu":
             raise ValueError(
-                f"expected {len(self.parameters)} parameter values, got {len(parameters)}"
+                "parameters must be a 1-D array of real numbers, not an array of shape "
+                f"{array.shape} and dtype {array.dtype}"
             )
-        return [as_float(value, "a parameter value") for value in parameters]
+        if len(array) != len(self.parameters):
+            raise ValueError(f"expected {len(self.parameters)} parameter values, got {len(array)}")
+        return array.astype(float, copy=False)
 
-    def _checked_sample(self, data: object) -> list[float]:
+    def _sample_parameters(self, parameters: object) -> Sequence[float]:
+        """The parameters for one sample: a list or tuple of floats as it is (the common case,
+        checked in one pass), anything else through the general check."""
+        if parameters is None:
+            return [parameter.data for parameter in self.parameters]
+        if (
+            parameters.__class__ in _PLAIN_SEQUENCES
+            and len(parameters) == len(self.parameters)  # type: ignore[arg-type]
+            and all(map(_is_float, parameters))  # type: ignore[call-overload]
+        ):
+            return parameters  # type: ignore[return-value]
+        return self._parameter_values(parameters).tolist()  # type: ignore[arg-type]
+
+    def _checked_sample(self, data: object) -> Sequence[float]:
+        if (
+            data.__class__ in _PLAIN_SEQUENCES
+            and len(data) == len(self.inputs)  # type: ignore[arg-type]
+            and all(map(_is_float, data))  # type: ignore[call-overload]
+        ):
+            return data  # type: ignore[return-value]
         if isinstance(data, np.ndarray):
             if data.ndim != 1:
                 raise ValueError(
@@ -183,20 +215,22 @@ class CompiledGraph:
         return data
 
     def _shape_message(self, received: str) -> str:
-        columns = ", ".join(self._input_names)
+        columns = ", ".join(self._trace.names[value] for value in self.inputs)
         return (
             f"expected {len(self.inputs)} inputs per sample ({columns}): one sample as a list, or "
             f"a batch of shape (samples >= 1, {len(self.inputs)}); got {received}"
         )
 
     # -------------------------------------------------------------- running
-    def _run_sample(self, sample: list[float], parameters: list[float]) -> tuple[Outputs, Grads]:
+    def _run_sample(
+        self, sample: Sequence[float], parameters: Sequence[float]
+    ) -> tuple[Outputs, Grads]:
         try:
             return self._forward_backward(*sample, *parameters)
         except (ArithmeticError, ValueError) as error:
             raise type(error)(f"{error} (at {_generated_line(error)})") from error
 
-    def _run_samples(self, data: np.ndarray, parameters: list[float]) -> tuple[Outputs, Grads]:
+    def _run_samples(self, data: np.ndarray, parameters: Sequence[float]) -> tuple[Outputs, Grads]:
         """reduction="none": the readable code sample by sample, the engine's floats."""
         outputs, grads = [], []
         for index, sample in enumerate(data.tolist()):
@@ -221,12 +255,12 @@ class CompiledGraph:
         return kept.values, kept.grads
 
     def _run_batch(
-        self, data: np.ndarray, parameters: list[float], reduction: str
+        self, data: np.ndarray, parameters: np.ndarray, reduction: str
     ) -> tuple[Outputs, Grads]:
         samples = data.shape[0]
         values, grads = self._buffers(samples)
         values[: len(self.inputs)] = data.T
-        coefficients = np.concatenate([np.array(parameters, dtype=float), self._constants])
+        coefficients = np.concatenate([parameters, self._constants])
         coefficient_grads = np.zeros(len(coefficients))
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
@@ -236,7 +270,7 @@ class CompiledGraph:
             # for its domain errors. Run the samples one by one to raise the engine's error, naming
             # the sample; if none raises, the infinities are the engine's too (1e200 * 1e200 is
             # inf for floats as well).
-            self._run_samples(data, parameters)
+            self._run_samples(data, parameters.tolist())
             coefficient_grads[:] = 0.0
             with np.errstate(all="ignore"):
                 self._batch_forward_backward(values, grads, coefficients, coefficient_grads)
@@ -250,6 +284,14 @@ class CompiledGraph:
         if reduction == "mean":
             gradients = gradients / samples
         return outputs, gradients
+
+
+def _as_array(numbers: Sequence[object]) -> np.ndarray:
+    """A list of parameter values as an array; a value that is no real number is named."""
+    for position, value in enumerate(numbers):
+        if type(value) is not float:
+            as_float(value, f"parameter value {position}")
+    return np.array(numbers, dtype=float)
 
 
 def _generated_line(error: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Sequence
+from functools import cached_property
 from itertools import count
 
 from autograd.engine import OPERATIONS, Value
@@ -39,18 +40,27 @@ class Trace:
         _check_coverage(self.order, self.inputs, self.parameters)
         _check_operations(self.order)
 
-        loss_order = topological_order(loss)
+        self._loss_order = topological_order(loss)
         parameters_set = set(self.parameters)
         self.needs_grad: set[Value] = set()
-        for node in loss_order:
+        for node in self._loss_order:
             if node in parameters_set or any(
                 parent in self.needs_grad for parent in value_parents(node)
             ):
                 self.needs_grad.add(node)
-        self.backward_order = [
-            node for node in reversed(loss_order) if not node.is_leaf and node in self.needs_grad
+
+    # Only the readable source needs these; a model trained on batches never computes them.
+    @cached_property
+    def backward_order(self) -> list[Value]:
+        return [
+            node
+            for node in reversed(self._loss_order)
+            if not node.is_leaf and node in self.needs_grad
         ]
-        self.names = _name_nodes(self.order, self.inputs, self.parameters, loss)
+
+    @cached_property
+    def names(self) -> dict[Value, str]:
+        return _name_nodes(self.order, self.inputs, self.parameters, self.loss)
 
     @property
     def loss(self) -> Value:
