@@ -184,10 +184,6 @@ class _Planner:
                 else:
                     weighted.append(pair)
                     products.append(term)
-            operands = [operand for _, operand in weighted]
-            if len(set(operands)) != len(operands):
-                # An operand twice: its coefficients would have to be added up first.
-                weighted, plain, products = [], terms, []
             if not weighted and len(terms) < 3:
                 continue  # a plain a + b: an element-wise addition
             sums[node] = (weighted, plain)
