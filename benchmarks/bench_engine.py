@@ -1,6 +1,6 @@
 """The scalar engine against micrograd, the same workloads in one process, alternating.
 
-Run:  python benchmarks/bench_engine.py [--repeats N] [--quick]
+Run:  python benchmarks/bench_engine.py [--repeats N] [--quick] [--fresh]
 (needs the `bench` extra: pip install -e ".[bench]")
 
 Prints the median time of each workload for both engines and the ratio micrograd / ours, so that a
@@ -10,7 +10,9 @@ noisy machine shifts both sides alike. Workloads:
   (b) build + backward of a chain of 1e4, 1e5 and 1e6 operations (micrograd only up to 1e5: its
       recursive topological sort needs the recursion limit raised to the chain's length);
   (c) nodes per second while building a sum of 1e5 products;
-  (d) bytes per node of a built graph (tracemalloc).
+  (d) bytes per node of a built graph (tracemalloc);
+  (e) one operation: Value op Value against Value op float (goal: no slower).
+With --fresh, (a) and (c) also run for each engine alone in a fresh process, as a user meets them.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
+import subprocess
 import sys
 import time
+import timeit
 import tracemalloc
 from collections.abc import Callable
 
@@ -149,12 +153,68 @@ def report(title: str, medians: dict[str, float], unit: str = "ms") -> None:
     print(line, flush=True)
 
 
+# ---------------------------------------------------------------------- (e) one operation
+def operation_times(repeats: int) -> dict[str, float]:
+    """Seconds per operation: Value op Value against Value op float, and the reflected form."""
+    a, b = Value(1.5), Value(2.5)
+    cases = {
+        "Value * Value": lambda: a * b,
+        "Value * float": lambda: a * 2.5,
+        "float * Value": lambda: 2.5 * a,
+        "Value + Value": lambda: a + b,
+        "Value + int": lambda: a + 1,
+    }
+    calls = 100_000
+    return {
+        name: min(timeit.repeat(fn, number=calls, repeat=repeats)) / calls
+        for name, fn in cases.items()
+    }
+
+
+# ---------------------------------------------------------------------- one engine alone
+WORKLOADS = ("step", "build")
+
+
+def workload(name: str, engine: str) -> Callable[[], object]:
+    value = Value if engine == "ours" else MicroValue
+    if name == "step":
+        points, labels = two_moons(100)
+        model = make_mlp(value, [2, 16, 16, 1])
+        return lambda: training_step(model, points, labels)
+    rng = np.random.default_rng(2)
+    pairs = [tuple(pair) for pair in rng.uniform(-1.0, 1.0, (100_000, 2)).tolist()]
+    return lambda: sum_of_products(value, pairs)
+
+
+def run_alone(name: str, engine: str, repeats: int) -> float:
+    """Median seconds of a workload run by one engine alone, in a fresh Python process."""
+    command = [sys.executable, __file__, "--single", name, engine, "--repeats", str(repeats)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def fresh(engines: dict[str, type], repeats: int) -> None:
+    print("alone, each in a fresh process:")
+    for name in WORKLOADS:
+        times = {engine: run_alone(name, engine, repeats) for engine in engines}
+        title = "(a) training step" if name == "step" else "(c) build a sum of 1e5 products"
+        report(f"    {title}", times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9, help="runs per workload (median)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, skip the 1e6 chain")
+    parser.add_argument(
+        "--fresh", action="store_true", help="also run each engine alone in a fresh process"
+    )
+    parser.add_argument("--single", nargs=2, help=argparse.SUPPRESS)  # WORKLOAD ENGINE, for --fresh
     args = parser.parse_args()
     repeats = 3 if args.quick else args.repeats
+    if args.single:
+        run = workload(*args.single)
+        print(statistics.median(timed(run) for _ in range(repeats)))
+        return
     engines = {"ours": Value}
     if MicroValue is None:
         print("micrograd is not installed (pip install -e '.[bench]'): showing our figures only")
@@ -211,6 +271,19 @@ def main() -> None:
     rates = "   ".join(f"{name} {nodes / t / 1e6:.2f} M nodes/s" for name, t in medians.items())
     report("(c) build a sum of 1e5 products", medians)
     print(f"    {rates}")
+
+    times = operation_times(repeats)
+    print(
+        "(e) one operation, best of the repeats: "
+        + "   ".join(f"{name} {seconds * 1e9:.0f} ns" for name, seconds in times.items())
+    )
+    print(
+        f"    Value * float / Value * Value: {times['Value * float'] / times['Value * Value']:.2f}"
+        " (goal <= 1)"
+    )
+
+    if args.fresh:
+        fresh(engines, repeats)
 
     sizes = {name: bytes_per_node(value) for name, value in engines.items()}
     line = "   ".join(f"{name} {size:.0f} B/node" for name, size in sizes.items())
