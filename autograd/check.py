@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from autograd.backprop import grad
 from autograd.engine import Operand, Value, as_float, data_of, no_grad
@@ -47,28 +48,32 @@ def gradcheck(
             raise TypeError(f"gradcheck: fn must return a Value, not {type(result).__name__}")
         return result.data
 
-    def first_derivatives(at: list[float], create_graph: bool = False):
+    def first_derivatives(
+        at: list[float], create_graph: bool = False
+    ) -> tuple[list[Value], tuple[float | Value, ...]]:
         leaves = [Value(v, label=name) for v, name in zip(at, names)]
         result = fn(*leaves)
         if not isinstance(result, Value):
             raise TypeError(f"gradcheck: fn must return a Value, not {type(result).__name__}")
         return leaves, grad(result, leaves, create_graph=create_graph)
 
-    rows = []
+    rows: list[tuple[str, float, float]] = []
     _, analytic = first_derivatives(point)
     for i, name in enumerate(names):
         numeric = _central_difference(evaluate, point, i, eps)
-        rows.append((f"d/d{name}", analytic[i], numeric))
+        rows.append((f"d/d{name}", data_of(analytic[i]), numeric))
 
     if order == 2:
         leaves, firsts = first_derivatives(point, create_graph=True)
         for i, first in enumerate(firsts):
-            seconds = grad(first, leaves)
+            seconds = grad(cast(Value, first), leaves)  # create_graph=True gave Values
             for j, name_j in enumerate(names):
-                numeric = _central_difference(
-                    lambda at, i=i: data_of(first_derivatives(at)[1][i]), point, j, eps
-                )
-                rows.append((f"d2/d{names[i]} d{name_j}", seconds[j], numeric))
+
+                def derivative_i(at: list[float], i: int = i) -> float:
+                    return data_of(first_derivatives(at)[1][i])
+
+                numeric = _central_difference(derivative_i, point, j, eps)
+                rows.append((f"d2/d{names[i]} d{name_j}", data_of(seconds[j]), numeric))
 
     differs = [not _close(analytic, numeric, atol, rtol) for _, analytic, numeric in rows]
     if any(differs):
@@ -76,7 +81,9 @@ def gradcheck(
     return True
 
 
-def _central_difference(f: Callable[[list[float]], float], point, index: int, eps: float):
+def _central_difference(
+    f: Callable[[list[float]], float], point: list[float], index: int, eps: float
+) -> float:
     above = list(point)
     below = list(point)
     above[index] += eps
@@ -89,7 +96,9 @@ def _close(analytic: float, numeric: float, atol: float, rtol: float) -> bool:
     return abs(analytic - numeric) <= atol + rtol * abs(numeric)
 
 
-def _table(rows, differs: list[bool], atol: float, rtol: float) -> str:
+def _table(
+    rows: list[tuple[str, float, float]], differs: list[bool], atol: float, rtol: float
+) -> str:
     header = ("derivative", "analytic", "numeric", "difference", "")
     lines = [header] + [
         (

@@ -114,7 +114,7 @@ def as_float(data: object, what: str = "Value") -> float:
     Internal to the package (backward, gradcheck and the compiler check their numbers with it).
     """
     if is_real_number(data):
-        return float(data)  # also turns a numpy float64 into a plain float
+        return float(data)  # type: ignore[arg-type]  # also turns a numpy float64 into a float
     raise TypeError(
         f"{what} takes an int, a float or a numpy real scalar, not {type(data).__name__}: {data!r}"
     )
@@ -188,7 +188,7 @@ def _function_of(operation: Operation) -> Callable[..., Any]:
                 return forward(float(x))
             return _foreign(operation, (x,))
 
-        function = unary
+        function: Callable[..., Any] = unary
     else:
 
         def binary(a: Operand, b: Operand) -> Any:
@@ -223,6 +223,15 @@ def _foreign(operation: Operation, operands: tuple[object, ...]) -> Any:
 
 
 # ---------------------------------------------------------------------- the built-in operations
+# The registered functions the rules below call, defined at the end of this module.
+exp: UnaryFunction
+log: UnaryFunction
+sin: UnaryFunction
+cos: UnaryFunction
+step: UnaryFunction
+sign: UnaryFunction
+
+
 # Each operation: its forward rule on floats (with its checks) and its local derivatives, together.
 def _divide(a: float, b: float) -> float:
     if b == 0.0:
@@ -236,9 +245,10 @@ def _power(a: float, b: float) -> float:
     if a == 0.0 and b < 0.0:
         raise ZeroDivisionError(f"power: 0.0 to the negative exponent {b!r}")
     try:
-        return a**b
+        result: float = a**b
     except OverflowError:
         raise OverflowError(f"power: {a!r} ** {b!r} is too large for a float") from None
+    return result
 
 
 def _array_power(a: np.ndarray, b: np.ndarray | float) -> np.ndarray:
@@ -427,7 +437,10 @@ SIGN = _register(
 
 
 # ---------------------------------------------------------------------- Value
-def _operator_methods(operation: Operation) -> tuple[Callable[..., Any], Callable[..., Any]]:
+BinaryMethod = Callable[["Value", Operand], "Value"]
+
+
+def _operator_methods(operation: Operation) -> tuple[BinaryMethod, BinaryMethod]:
     """`Value`'s ``__op__`` and ``__rop__`` for a binary operation.
 
     A plain float or a Value on the other side is the common case and goes straight to the
@@ -436,21 +449,18 @@ def _operator_methods(operation: Operation) -> tuple[Callable[..., Any], Callabl
     name, forward = operation.name, operation.forward
 
     def method(self: Value, other: Operand) -> Value:
-        kind = other.__class__
-        if kind is Value:
-            return _record(forward(self.data, other.data), name, self, other)  # type: ignore[union-attr]
-        if kind is not float:
-            other = _constant(other)
-            if other is None:
-                return NotImplemented
-        return _record(forward(self.data, other), name, self, other)
+        if other.__class__ is Value:
+            return _record(forward(self.data, other.data), name, self, other)
+        constant = other if other.__class__ is float else _constant(other)
+        if constant is None:
+            return NotImplemented  # type: ignore[no-any-return]
+        return _record(forward(self.data, constant), name, self, constant)
 
     def reflected(self: Value, other: Operand) -> Value:
-        if other.__class__ is not float:
-            other = _constant(other)
-            if other is None:
-                return NotImplemented
-        return _record(forward(other, self.data), name, other, self)
+        constant = other if other.__class__ is float else _constant(other)
+        if constant is None:
+            return NotImplemented  # type: ignore[no-any-return]
+        return _record(forward(constant, self.data), name, constant, self)
 
     return method, reflected
 
@@ -614,19 +624,11 @@ def _binary(
     left: Operand, right: Operand, op: str, forward: Callable[[float, float], float]
 ) -> Value:
     """Record a binary operation; one side is a Value, the other a Value or a plain number."""
-    if isinstance(left, Value):
-        a = left.data
-    else:
-        left = a = _constant(left)
-        if a is None:
-            return NotImplemented
-    if isinstance(right, Value):
-        b = right.data
-    else:
-        right = b = _constant(right)
-        if b is None:
-            return NotImplemented
-    return _record(forward(a, b), op, left, right)
+    a = left if isinstance(left, Value) else _constant(left)
+    b = right if isinstance(right, Value) else _constant(right)
+    if a is None or b is None:
+        return NotImplemented  # type: ignore[no-any-return]
+    return _record(forward(data_of(a), data_of(b)), op, a, b)
 
 
 def _constant(other: object) -> float | None:
@@ -664,7 +666,8 @@ class BinaryFunction(Protocol):
 
 
 def _unary_function(operation: Operation) -> UnaryFunction:
-    return operation.function  # type: ignore[return-value]
+    function: UnaryFunction = operation.function
+    return function
 
 
 exp = _unary_function(EXP)

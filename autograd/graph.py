@@ -8,17 +8,14 @@ module and the backward pass are the only places that read those slots.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from autograd.engine import Value
 
 
 def value_parents(node: Value) -> list[Value]:
     """The operands of `node` that are Values (constants, plain floats, left out), in order."""
-    return [
-        parent
-        for parent in (node._a, node._b)
-        if parent is not None and parent.__class__ is not float
-    ]
+    return [parent for parent in (node._a, node._b) if isinstance(parent, Value)]
 
 
 def topological_order(root: Value | Sequence[Value]) -> list[Value]:
@@ -32,7 +29,7 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     order = []
     expanded = set()  # parents already pushed
     placed = set()  # already in `order`
-    stack = list(reversed(roots))
+    stack: list[Any] = list(reversed(roots))  # Values; Any, as the checks below are by class
     while stack:
         node = stack.pop()
         if node in expanded:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, Union, cast
 
 from autograd.compile.trace import Trace
 from autograd.engine import Value
@@ -101,6 +102,10 @@ class Plan:
         return self.outputs[0]
 
 
+# A sum's terms: the weighted ones as (coefficient, operand), and the plain ones.
+_Terms = tuple[list[tuple[Union[Value, float], Value]], list[Union[Value, float]]]  # noqa: UP007
+
+
 def make_plan(trace: Trace) -> Plan:
     """The batch plan of a trace. Pure: reads the trace, returns a new Plan."""
     return _Planner(trace).plan()
@@ -171,7 +176,7 @@ class _Planner:
         trace = self.trace
         absorbed: set[Value] = set()
         # Each sum: (its weighted terms as (coefficient, operand), its plain terms).
-        sums: dict[Value, tuple[list[tuple[Value | float, Value]], list[Value | float]]] = {}
+        sums: dict[Value, _Terms] = {}
         for node in trace.order:
             if node.op != "+" or self.internal(node):
                 continue
@@ -204,13 +209,13 @@ class _Planner:
                 deps = [p for p in node.parents if isinstance(p, Value)]
             level[node] = 1 + max((level.get(dep, 0) for dep in deps), default=0)
 
-        groups: dict[tuple[object, ...], list[Value]] = {}
+        groups: dict[tuple[Any, ...], list[Value]] = {}
         for node in level:
             if node in sums:
                 weighted, plain = sums[node]
                 operands = tuple(operand for _, operand in weighted)
                 extras = sum(1 for t in plain if not self.is_coefficient(t))
-                key: tuple[object, ...] = (level[node], "sums", operands, extras)
+                key: tuple[Any, ...] = (level[node], "sums", operands, extras)
             else:
                 kinds = tuple(self.is_coefficient(p) for p in node.parents)
                 key = (level[node], node.op, kinds)
@@ -247,13 +252,15 @@ class _Planner:
             with_grad=with_grad,
         )
 
-    def _sums_step(self, rows: range, sums: list, row: dict[Value, int]) -> Sums:
+    def _sums_step(self, rows: range, sums: list[_Terms], row: dict[Value, int]) -> Sums:
         operands = [operand for _, operand in sums[0][0]]
         weights = tuple(tuple(self.coefficient(c) for c, _ in weighted) for weighted, _ in sums)
         bias_lists = [
             [self.coefficient(t) for t in plain if self.is_coefficient(t)] for _, plain in sums
         ]
-        extra_lists = [[row[t] for t in plain if not self.is_coefficient(t)] for _, plain in sums]
+        extra_lists = [
+            [row[cast(Value, t)] for t in plain if not self.is_coefficient(t)] for _, plain in sums
+        ]
         width = max(len(b) for b in bias_lists)
         zero = self.coefficient(0.0)
         bias_lists = [b + [zero] * (width - len(b)) for b in bias_lists]
@@ -274,7 +281,7 @@ class _Planner:
             if not self.is_coefficient(parents[0]):
                 operands.append(Rows(tuple(row[p] for p in parents)))  # type: ignore[index]
             elif all(not isinstance(p, Value) for p in parents) and len(set(parents)) == 1:
-                operands.append(Literal(float(parents[0])))  # type: ignore[arg-type]
+                operands.append(Literal(float(parents[0])))
             else:
                 operands.append(Coefficients(tuple(self.coefficient(p) for p in parents)))
         return Elementwise(nodes[0].op, rows, tuple(operands))

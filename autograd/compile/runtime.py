@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from itertools import count
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -32,13 +32,16 @@ _PLAIN_SEQUENCES = (list, tuple)
 _is_float = float.__instancecheck__  # also true of numpy's float64, a subclass of float
 
 
-def _load(source: str, function: str, namespace: dict[str, object], what: str) -> Callable:
+def _load(
+    source: str, function: str, namespace: dict[str, object], what: str
+) -> Callable[..., Any]:
     """Compile generated source; register it with linecache so tracebacks show its lines."""
     filename = f"<compiled graph {next(_SOURCE_IDS)}: {what}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     scope = dict(namespace)
     exec(compile(source, filename, "exec"), scope)
-    return scope[function]
+    loaded: Callable[..., Any] = scope[function]  # type: ignore[assignment]
+    return loaded
 
 
 def _float_rules() -> dict[str, object]:
@@ -130,15 +133,15 @@ class CompiledGraph:
         if (
             data.__class__ in _PLAIN_SEQUENCES
             and parameters.__class__ in _PLAIN_SEQUENCES
-            and len(data) == self._input_count  # type: ignore[arg-type]
-            and len(parameters) == self._parameter_count  # type: ignore[arg-type]
-            and all(map(_is_float, data))  # type: ignore[call-overload]
-            and all(map(_is_float, parameters))  # type: ignore[call-overload]
+            and len(data) == self._input_count
+            and len(parameters) == self._parameter_count
+            and all(map(_is_float, data))
+            and all(map(_is_float, parameters))
             and reduction in REDUCTIONS
         ):
             # One sample of floats with parameters of floats, the article's training: these are
             # all the checks it needs, made in as few steps as possible.
-            return self._run_sample(data, parameters)  # type: ignore[arg-type]
+            return self._run_sample(data, parameters)
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
         if isinstance(data, np.ndarray) and data.ndim == 2:
@@ -186,16 +189,18 @@ class CompiledGraph:
     def _sample_parameters(self, parameters: object) -> Sequence[float]:
         if parameters is None:
             return [parameter.data for parameter in self.parameters]
-        return self._parameter_values(parameters).tolist()  # type: ignore[arg-type]
+        values: list[float] = self._parameter_values(parameters).tolist()  # type: ignore[arg-type]
+        return values
 
     def _checked_sample(self, data: object) -> Sequence[float]:
+        sample: Sequence[object]
         if isinstance(data, np.ndarray):
             if data.ndim != 1:
                 raise ValueError(
                     "data must be one sample (1-D) or a batch (2-D, one row per sample), "
                     f"not an array of shape {data.shape}"
                 )
-            data = data.tolist()
+            sample = data.tolist()
         elif isinstance(data, (Value, str)) or not isinstance(data, Sequence):
             raise TypeError(
                 "data must be one sample (a list, tuple or 1-D array of numbers) or a batch "
@@ -203,9 +208,11 @@ class CompiledGraph:
             )
         elif data and isinstance(data[0], (Sequence, np.ndarray)) and not isinstance(data[0], str):
             raise TypeError("a batch must be a 2-D numpy array: pass np.array(rows)")
-        if len(data) != len(self.inputs):
-            raise ValueError(self._shape_message(f"one sample of {len(data)} numbers"))
-        return [x if type(x) is float else as_float(x, "an input") for x in data]
+        else:
+            sample = data
+        if len(sample) != len(self.inputs):
+            raise ValueError(self._shape_message(f"one sample of {len(sample)} numbers"))
+        return [x if type(x) is float else as_float(x, "an input") for x in sample]
 
     def _checked_batch(self, data: np.ndarray) -> np.ndarray:
         if data.dtype.kind not in "fiu":

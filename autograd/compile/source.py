@@ -59,7 +59,11 @@ def write_source(trace: Trace) -> str:
             if parent not in gradient and term.kind == "name" and parent not in parameters:
                 gradient[parent] = term
                 continue
-            name = gradient[parent].text if parent in owns_name else claim_gradient_name(parent)
+            name = (
+                as_expr(gradient[parent]).text
+                if parent in owns_name
+                else claim_gradient_name(parent)
+            )
             total = gradient[parent] + term if parent in gradient else term
             lines.append(f"    {name} = {total.text}")
             gradient[parent] = Expr.name(name)
