@@ -352,16 +352,25 @@ POW = _register(
 NEG = _register(Operation("neg", operator.neg, (lambda g, out, a: -g,), np.negative, "-"))
 # The kink at 0 gets derivative 0, as in PyTorch.
 ABS = _register(Operation("abs", abs, (lambda g, out, a: g * sign(a),), np.abs))
-# numpy's exp, log, tanh and power differ from the math module's in the last bit for a few percent
-# of arguments; the operations below without an array rule run the engine's own float rule on
-# every element, so that compiled batches give the engine's numbers.
+# The array rules may differ from the float rules in the last bit (numpy's exp is not the math
+# module's): a compiled batch promises the engine's numbers to 1e-12, not bit for bit. Outside the
+# domain they raise floating-point errors, and the batch then finds the sample with the float rule.
+# tanh and sigmoid have no array rule: their derivatives, 1 - out * out and out * (1 - out), turn
+# a last-bit difference in a saturated unit into a large relative one, so the batch runs the
+# engine's own float rule on every element.
 EXP = _register(
     Operation(
-        "exp", _exp, (lambda g, out, a: g * out,), doc="e ** x; OverflowError past about 709.78."
+        "exp",
+        _exp,
+        (lambda g, out, a: g * out,),
+        np.exp,
+        doc="e ** x; OverflowError past about 709.78.",
     )
 )
 LOG = _register(
-    Operation("log", _log, (lambda g, out, a: g / a,), doc="Natural log; ValueError for x <= 0.")
+    Operation(
+        "log", _log, (lambda g, out, a: g / a,), np.log, doc="Natural log; ValueError for x <= 0."
+    )
 )
 SQRT = _register(
     Operation(
