@@ -12,6 +12,8 @@ The parts: `engine` (Value, its operations and their derivatives), `backprop` (t
 `compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`, `to_svg`).
 """
 
+# Imported first: it refuses to go on if another project's `autograd` or `nn` shares our folder.
+from autograd import _installation  # noqa: F401
 from autograd.backprop import grad
 from autograd.check import GradcheckError, gradcheck
 from autograd.compile import CompiledGraph, compile_graph

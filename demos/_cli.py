@@ -7,53 +7,102 @@ like argparse's own errors, never with a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import BinaryIO, NoReturn
 
 USAGE_ERROR = 2  # the exit status argparse uses for bad arguments
+WRITE_ERROR = 1  # a file the demo produces could not be written (a full disk, say)
 INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C
+MAX_EPOCHS = 1_000_000  # beyond that a demo would run for hours and keep a loss history of GBs
 
 
-def fail(message: str) -> NoReturn:
-    """Stop the demo with ``error: message`` on stderr and exit status 2."""
+def fail(message: str, status: int = USAGE_ERROR) -> NoReturn:
+    """Stop the demo with ``error: message`` on stderr and exit `status` (2: bad arguments)."""
     print(f"error: {message}", file=sys.stderr)
-    raise SystemExit(USAGE_ERROR)
+    raise SystemExit(status)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (``error: --epochs must be ...``) and status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        # argparse says "argument --epochs: must be ..."; ours reads "--epochs must be ...".
+        fail(re.sub(r"^argument (\S+): (?=must )", r"\1 ", message))
+
+
+def count(low: int, high: int | None = None, why: str = "") -> Callable[[str], int]:
+    """An argparse `type` for a whole number from `low` to `high`; `why` explains `low`.
+
+    Checked while the arguments are parsed, so a bad value stops the demo before it does anything.
+    """
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}{why}, not {value}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:,}, not {value:,}")
+        return value
+
+    return whole_number
+
+
+def folder(text: str) -> Path:
+    """An argparse `type` for an output folder: an empty name would mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder (use . for the current one), not ''")
+    return Path(text)
 
 
 def make_parser(
-    demo: str, description: str, *, epochs: int, seed: int, out: str
+    demo: str,
+    description: str,
+    *,
+    epochs: int,
+    seed: int,
+    out: str,
+    max_epochs: int = MAX_EPOCHS,
 ) -> argparse.ArgumentParser:
     """A parser for ``python -m demos.<demo>`` with the options every demo takes.
 
-    They are --epochs, --seed and --out, with the given defaults.
+    They are --epochs (1 to `max_epochs`), --seed and --out, with the given defaults. A demo's own
+    options should check their values with a `type` (`count`), so that all checks come first.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=f"python -m demos.{demo}",
         description=description,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--epochs", type=int, default=epochs, help="passes over the training data")
     parser.add_argument(
-        "--seed", type=int, default=seed, help="seed of the random numbers; same seed, same output"
+        "--epochs", type=count(1, max_epochs), default=epochs, help="passes over the training data"
     )
-    parser.add_argument("--out", type=Path, default=Path(out), help="folder for the pictures")
+    parser.add_argument(
+        "--seed",
+        type=count(0),
+        default=seed,
+        help="seed of the random numbers; same seed, same output",
+    )
+    parser.add_argument("--out", type=folder, default=Path(out), help="folder for the pictures")
     return parser
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse and check the common options; the output folder exists and is writable afterwards.
+    """Parse and check the arguments; the output folder exists and is writable afterwards.
 
-    Everything is checked before any training starts, so a typo costs no waiting.
+    Everything is checked before any training starts, so a typo costs no waiting, and the output
+    folder is only made once every argument is known to be good.
     """
     args = parser.parse_args(argv)
-    if args.epochs < 1:
-        fail(f"--epochs must be at least 1, not {args.epochs}")
-    if args.seed < 0:
-        fail(f"--seed must be 0 or more, not {args.seed}")
     args.out = writable_folder(args.out)
     return args
 
@@ -70,12 +119,35 @@ def writable_folder(path: Path) -> Path:
     return path
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a file the demo produces, or `fail` with the reason (a full disk, say)."""
+def write_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Make the file `path` with ``write(file)``, whole or not at all, or `fail` with the reason.
+
+    The bytes go to a temporary file in the same folder, renamed to `path` once complete: a full
+    disk or a Ctrl-C leaves any earlier `path` as it was, and no half-written file behind.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"cannot write {str(path)!r}: {error.strerror or error}")
+        with os.fdopen(handle, "wb") as file:
+            write(file)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide the picture
+        os.replace(temporary, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            fail(f"cannot write {str(path)!r}: {error.strerror or error}", WRITE_ERROR)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it: put it back at once
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file the demo produces (see `write_file`)."""
+    write_file(path, lambda file: file.write(text.encode("utf-8")))
 
 
 def run(demo: Callable[[Sequence[str] | None], None], argv: Sequence[str] | None) -> int:
@@ -83,6 +155,8 @@ def run(demo: Callable[[Sequence[str] | None], None], argv: Sequence[str] | None
 
     Ctrl-C ends it quietly; so does a reader that stops early (``python -m demos.article | head``).
     """
+    if signal.getsignal(signal.SIGINT) is _stop_while_starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # from now on, the except below
     try:
         demo(argv)
     except KeyboardInterrupt:
@@ -93,6 +167,22 @@ def run(demo: Callable[[Sequence[str] | None], None], argv: Sequence[str] | None
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return 0
+
+
+def stop_quietly_while_starting() -> None:
+    """Under ``python -m demos.<name>``, let Ctrl-C before `run` exit quietly with status 130.
+
+    Importing numpy and the library takes a moment, before `run` is there to catch Ctrl-C. Called
+    when the `demos` package is imported: while Python looks for the module to run, sys.argv[0]
+    is "-m", so tests and other importers keep Python's own Ctrl-C handling.
+    """
+    if sys.argv[:1] == ["-m"]:
+        signal.signal(signal.SIGINT, _stop_while_starting)
+
+
+def _stop_while_starting(signum: int, frame: object) -> NoReturn:
+    print("\ninterrupted", file=sys.stderr)
+    raise SystemExit(INTERRUPTED)
 
 
 def heading(title: str) -> None:

@@ -6,15 +6,29 @@ so no window opens and no global backend is switched: saving a PNG uses the Agg 
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from demos._cli import fail
+from demos._cli import write_file
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-INSTALL_HINT = 'pip install -e ".[demos]"'
+
+def install_hint() -> str:
+    """The command that installs matplotlib into the environment running this demo.
+
+    A bare ``pip`` may belong to another Python; this names the running one's, e.g.
+    ``.venv/bin/python -m pip install -e ".[demos]"`` (the demos run from the repository's root).
+    """
+    python = sys.executable
+    relative = os.path.relpath(python)
+    if not relative.startswith(os.pardir):
+        python = relative if os.sep in relative else os.path.join(os.curdir, relative)
+    return f'{shlex.quote(python)} -m pip install -e ".[demos]"'
 
 
 def new_figure(what: str, *, width: float, height: float) -> Figure | None:
@@ -22,14 +36,11 @@ def new_figure(what: str, *, width: float, height: float) -> Figure | None:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        print(f"No picture of {what}: matplotlib is not installed. To get it: {INSTALL_HINT}")
+        print(f"No picture of {what}: matplotlib is not installed. To get it: {install_hint()}")
         return None
     return Figure(figsize=(width, height), layout="constrained")
 
 
 def save_png(figure: Figure, path: Path) -> None:
-    """Write `figure` as a PNG file, or `fail` with the reason."""
-    try:
-        figure.savefig(path, dpi=120)
-    except OSError as error:
-        fail(f"cannot write {str(path)!r}: {error.strerror or error}")
+    """Write `figure` as a PNG file, whole or not at all, or `fail` with the reason."""
+    write_file(path, lambda file: figure.savefig(file, format="png", dpi=120))

@@ -36,12 +36,22 @@ LEARNING_RATE = 0.1  # the article's
 
 @dataclass
 class Run:
-    """One training run: its losses, the gradients of each step, the time taken."""
+    """One side of the training: its losses, the first step's gradients, the time taken."""
 
     losses: list[float]  # before training, then after each epoch
-    gradients: list[list[float]]  # one row per step, in the order of PARAMETER_NAMES
+    first_gradients: list[float]  # of the first step, in the order of PARAMETER_NAMES
     final_parameters: list[float]
-    seconds: float
+    seconds: float  # the time of this side's steps alone
+
+
+@dataclass
+class Difference:
+    """The largest |by hand - by autograd| over every step and parameter, and where it was."""
+
+    largest: float = 0.0
+    step: int = 0
+    parameter: int = 0
+    gradient: float = 0.0  # the hand-derived gradient there, for scale
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,45 +75,57 @@ def demo(argv: Sequence[str] | None) -> None:
         f"{LEARNING_RATE}, one person at a time)"
     )
     X, y = people()
-    xs, ys = X.tolist(), y.tolist()
-    by_hand = train_by_hand(ManualNetwork(seed=args.seed), xs, ys, args.epochs)
-    by_autograd = train_by_autograd(MLP(2, [2, 1], seed=args.seed), xs, ys, args.epochs)
+    by_hand, by_autograd, difference = train_both(
+        ManualNetwork(seed=args.seed),
+        MLP(2, [2, 1], seed=args.seed),
+        X.tolist(),
+        y.tolist(),
+        args.epochs,
+    )
     first_step(ManualNetwork(seed=args.seed), by_hand, by_autograd)
-    comparison(by_hand, by_autograd)
+    comparison(args.epochs, by_hand, by_autograd, difference)
     loss_curves(by_hand, by_autograd, args.out / "loss_curves.png")
 
 
 # ---------------------------------------------------------------------- the two trainings
-def train_by_hand(
-    network: ManualNetwork, xs: list[list[float]], ys: list[float], epochs: int
-) -> Run:
-    """The article's loop: the hand-derived gradients of each sample, then a step."""
-    losses, gradients = [network.mse_loss(xs, ys)], []
-    start = time.perf_counter()
-    for _ in range(epochs):
-        for x, y_true in zip(xs, ys):
-            step = network.gradients(x, y_true)
-            gradients.append(list(step.values()))
-            for name, gradient in step.items():
-                setattr(network, name, getattr(network, name) - LEARNING_RATE * gradient)
-        losses.append(network.mse_loss(xs, ys))
-    seconds = time.perf_counter() - start
-    return Run(losses, gradients, list(network.state_dict().values()), seconds)
+def train_both(
+    network: ManualNetwork, model: MLP, xs: list[list[float]], ys: list[float], epochs: int
+) -> tuple[Run, Run, Difference]:
+    """The article's loop, by hand and by autograd side by side, comparing every step's gradients.
 
-
-def train_by_autograd(model: MLP, xs: list[list[float]], ys: list[float], epochs: int) -> Run:
-    """The same loop with autograd: forward, backward, SGD step, one sample at a time."""
+    Both take the same step at the same time, so no step's gradients need to be kept (a million
+    epochs would need gigabytes); each side's steps are timed on their own.
+    """
     parameters = model.parameters()
     optimizer = SGD(parameters, lr=LEARNING_RATE)
-    losses, gradients = [evaluate(model, xs, ys)], []
-    start = time.perf_counter()
+    hand = Run([network.mse_loss(xs, ys)], [], [], 0.0)
+    auto = Run([evaluate(model, xs, ys)], [], [], 0.0)
+    difference = Difference()
+    step = 0
     for _ in range(epochs):
         for x, y_true in zip(xs, ys):
+            start = time.perf_counter()
+            by_hand = network.gradients(x, y_true)
+            for name, gradient in by_hand.items():
+                setattr(network, name, getattr(network, name) - LEARNING_RATE * gradient)
+            middle = time.perf_counter()
             train_step(model, mse_loss, optimizer, [x], [y_true])
-            gradients.append([parameter.grad for parameter in parameters])
-        losses.append(evaluate(model, xs, ys))
-    seconds = time.perf_counter() - start
-    return Run(losses, gradients, [parameter.data for parameter in parameters], seconds)
+            end = time.perf_counter()
+            hand.seconds += middle - start
+            auto.seconds += end - middle
+            hand_row = list(by_hand.values())
+            auto_row = [parameter.grad for parameter in parameters]
+            if step == 0:
+                hand.first_gradients, auto.first_gradients = hand_row, auto_row
+            for i, (a, b) in enumerate(zip(hand_row, auto_row, strict=True)):
+                if abs(a - b) > difference.largest:
+                    difference = Difference(abs(a - b), step, i, a)
+            step += 1
+        hand.losses.append(network.mse_loss(xs, ys))
+        auto.losses.append(evaluate(model, xs, ys))
+    hand.final_parameters = list(network.state_dict().values())
+    auto.final_parameters = [parameter.data for parameter in parameters]
+    return hand, auto, difference
 
 
 # ---------------------------------------------------------------------- the report
@@ -113,34 +135,35 @@ def first_step(start: ManualNetwork, by_hand: Run, by_autograd: Run) -> None:
     print(f"   {'':5}{'start':24}{'dL/dp by hand':24}{'dL/dp by autograd':24}difference")
     initial = start.state_dict()
     for i, name in enumerate(PARAMETER_NAMES):
-        hand, auto = by_hand.gradients[0][i], by_autograd.gradients[0][i]
+        hand, auto = by_hand.first_gradients[i], by_autograd.first_gradients[i]
         print(
             f"   {name:5}{aligned(initial[name]):24}{aligned(hand):24}{aligned(auto):24}"
             f"{auto - hand: .3g}"
         )
 
 
-def comparison(by_hand: Run, by_autograd: Run) -> None:
-    steps = len(by_hand.gradients)
-    epochs = len(by_hand.losses) - 1
+def comparison(epochs: int, by_hand: Run, by_autograd: Run, difference: Difference) -> None:
+    steps = epochs * len(PEOPLE)
     heading(f"The whole training: {epochs} epoch{'s' if epochs > 1 else ''}, {steps} steps each")
     print(f"   {'':14}{'final loss':26}time")
     for name, result in (("by hand", by_hand), ("by autograd", by_autograd)):
         print(f"   {name:14}{aligned(result.losses[-1]):26}{result.seconds:.3g} s")
     print()
-    largest, step, parameter = largest_difference(by_hand.gradients, by_autograd.gradients)
     final = max(
         abs(a - b)
         for a, b in zip(by_hand.final_parameters, by_autograd.final_parameters, strict=True)
     )
     where = ""
-    if largest > 0:
-        epoch, sample = divmod(step, len(PEOPLE))
-        name, size = PARAMETER_NAMES[parameter], by_hand.gradients[step][parameter]
+    if difference.largest > 0:
+        epoch, sample = divmod(difference.step, len(PEOPLE))
+        name = PARAMETER_NAMES[difference.parameter]
+        size = difference.gradient
         where = f" (dL/d{name} = {size:.3g}, epoch {epoch}, {PEOPLE[sample].name})"
-    print(f"   Largest gradient difference over all {steps} steps:  {largest:.3g}{where}")
+    print(
+        f"   Largest gradient difference over all {steps} steps:  {difference.largest:.3g}{where}"
+    )
     print(f"   Largest difference between the final parameters:  {final:.3g}")
-    if largest > 0 or final > 0:
+    if difference.largest > 0 or final > 0:
         print("   Both are rounding: the same formulas, with the operations done in another order.")
     ratio = by_autograd.seconds / by_hand.seconds
     print(
@@ -148,16 +171,6 @@ def comparison(by_hand: Run, by_autograd: Run) -> None:
         "Values and walks it back,"
     )
     print("   where the hand-derived version does only the arithmetic.")
-
-
-def largest_difference(hand: list[list[float]], auto: list[list[float]]) -> tuple[float, int, int]:
-    """The largest |hand - auto| over every step and parameter, with that step and parameter."""
-    largest, where = 0.0, (0, 0)
-    for step, (hand_row, auto_row) in enumerate(zip(hand, auto, strict=True)):
-        for parameter, (a, b) in enumerate(zip(hand_row, auto_row, strict=True)):
-            if abs(a - b) > largest:
-                largest, where = abs(a - b), (step, parameter)
-    return largest, *where
 
 
 def loss_curves(by_hand: Run, by_autograd: Run, path: Path) -> None:

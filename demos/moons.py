@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from autograd import no_grad
-from demos._cli import fail, heading, make_parser, parse, run
+from demos._cli import count, heading, make_parser, parse, run
 from demos._plots import new_figure, save_png
 from nn import MLP, Adam, binary_cross_entropy, fit, make_moons
 
@@ -42,7 +42,12 @@ def demo(argv: Sequence[str] | None) -> None:
         seed=0,
         out="out/moons",
     )
-    parser.add_argument("--points", type=int, default=100, help="points in the data set")
+    parser.add_argument(
+        "--points",
+        type=count(2, 100_000, " (one per moon)"),
+        default=100,
+        help="points in the data set",
+    )
     parser.add_argument(
         "--compile",
         action="store_true",
@@ -50,8 +55,6 @@ def demo(argv: Sequence[str] | None) -> None:
         "code, instead of a graph of Values per sample (same numbers, faster)",
     )
     args = parse(parser, argv)
-    if args.points < 2:
-        fail(f"--points must be at least 2 (one per moon), not {args.points}")
 
     X, y = make_moons(args.points, noise=NOISE, seed=args.seed)
     model = MLP(2, [*HIDDEN, 1], "tanh", output_activation="sigmoid", seed=args.seed, init="lecun")

@@ -14,6 +14,8 @@ The parts: `module` (Module, Neuron, Layer, MLP, saving and loading), `losses`, 
 hand-derived gradients, to check the automatic ones against).
 """
 
+# Imported first: it refuses to go on if another project's `autograd` or `nn` shares our folder.
+from autograd import _installation  # noqa: F401
 from nn.data import EMILY, FRANK, PEOPLE, Person, make_moons, people
 from nn.draw import model_to_dot, model_to_svg
 from nn.losses import binary_cross_entropy, hinge_loss, mse_loss

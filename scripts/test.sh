@@ -3,7 +3,8 @@
 # and dev extras, check lint and formatting, and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
+source scripts/venv.sh
+make_venv  # first: checks the Python version (an old one would sit in pip's resolver)
 .venv/bin/python -m pip install --quiet -e ".[test,dev]"
 .venv/bin/python -m ruff check .
 .venv/bin/python -m ruff format --check .

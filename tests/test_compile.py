@@ -480,3 +480,18 @@ def test_a_batch_result_is_not_changed_by_the_next_call():
     assert np.array_equal(first_grads, kept_grads)
     expected = [(t - 1 / (1 + math.exp(-0.5 * s))) ** 2 for s, t in first_batch.tolist()]
     assert first.tolist() == pytest.approx(expected, rel=1e-12)
+
+
+# ---------------------------------------------------------------------- pins (mutation survivors)
+def test_backward_with_reduction_none_sums_the_samples_into_grad():
+    # Per-sample gradients are kept apart in the returned rows, but .grad, like the engine's
+    # backward over several samples, holds their sum (not their mean).
+    compiled = compile_article([0.5] * 9)
+    X, y = people()
+    batch = np.column_stack([X, y]).astype(float)
+    compiled.backward(batch, reduction="none")
+    values = [0.5] * 9
+    for j, parameter in enumerate(compiled.parameters):
+        terms = [engine_run(article_network, row, values)[1][j] for row in batch.tolist()]
+        assert parameter.grad == pytest.approx(math.fsum(terms), rel=1e-12, abs=1e-15)
+        assert abs(math.fsum(terms)) > 1e-6  # large enough for a mean to differ from the sum

@@ -146,3 +146,23 @@ def test_gradcheck_needs_a_function_returning_a_value():
 def test_gradcheck_is_exported_with_its_error():
     assert autograd.gradcheck is gradcheck
     assert issubclass(GradcheckError, AssertionError)
+
+
+# ---------------------------------------------------------------------- pins (mutation survivors)
+def test_gradcheck_counts_a_nan_derivative_as_a_difference():
+    # sigmoid saturates to exactly 1.0, so its local derivative is 0 and 0 * inf gives a NaN
+    # analytic derivative, where the function is flat: its numeric derivative is 0.
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: (x * math.inf).sigmoid(), [1.0])
+    assert table_rows(str(caught.value))["d/dx0"][1:3] == ["nan", "0"]
+
+
+def test_gradcheck_defaults_catch_a_derivative_a_few_percent_off(monkeypatch):
+    # d sin(x)/dx made 3% too large: far beyond finite-difference error at the default eps.
+    sin_rule = DERIVATIVES["sin"]
+    monkeypatch.setitem(DERIVATIVES, "sin", tuple(lambda *a, p=p: 1.03 * p(*a) for p in sin_rule))
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda x: x.sin(), [0.5])
+    # 0.01% off passes: within the documented default rtol=1e-3.
+    monkeypatch.setitem(DERIVATIVES, "sin", tuple(lambda *a, p=p: 1.0001 * p(*a) for p in sin_rule))
+    assert gradcheck(lambda x: x.sin(), [0.5]) is True

@@ -203,3 +203,26 @@ def test_bad_arguments_raise_clearly(arguments, error, words):
     arguments = {"X": X, "y": y, **arguments}
     with pytest.raises(error, match=words):
         fit(MLP(2, [2, 1], seed=0), epochs=arguments.pop("epochs", 1), **arguments)
+
+
+# ---------------------------------------------------------------------- pins (mutation survivors)
+def test_running_epoch_loss_weights_each_batch_by_its_size():
+    # Batches of 3 and 1: the epoch's loss is the mean over the four samples, each sample's loss
+    # taken before its batch's step (not the mean of the two batch means).
+    X, y = people()
+    manual = ManualNetwork(seed=4)
+    model = manual.to_mlp()
+    history = fit(model, X, y, epochs=2, batch_size=3, epoch_loss="running")
+    expected = []
+    for _ in range(2):
+        losses = []
+        for batch in ([0, 1, 2], [3]):
+            steps = []
+            for i in batch:
+                losses.append((y[i] - manual.feedforward(X[i])) ** 2)
+                steps.append(manual.gradients(X[i], y[i]))
+            for name in steps[0]:
+                mean = sum(step[name] for step in steps) / len(batch)
+                setattr(manual, name, getattr(manual, name) - 0.1 * mean)
+        expected.append(sum(losses) / len(losses))
+    assert history == pytest.approx(expected, abs=1e-12)
