@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -303,3 +307,20 @@ def test_random_smooth_operations_match_the_same_function_of_built_ins(unary, bi
     custom = derivatives(lambda x, y: h(f(x), y))
     built_in = derivatives(lambda x, y: h_reference(f_reference(x), y))
     assert custom == pytest.approx(built_in, rel=1e-9, abs=1e-9)
+
+
+def test_the_readme_example_gives_what_its_comments_say():
+    # In a fresh process: the README's names (softplus, deriv_sigmoid) are registered once per
+    # process, and tests/test_docs.py runs the same example in this one.
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    (block,) = [
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "define_op(" in b
+    ]
+    script = block + "\nprint(dy.data, d2y)\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    first, second = map(float, done.stdout.split())
+    assert first == exact(logistic(0.5))
+    assert second == exact(sigmoid_derivatives()[0](0.5))
+    assert second == pytest.approx(0.235, abs=5e-4)

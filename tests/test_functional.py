@@ -4,6 +4,8 @@ differences over random functions of several inputs, and the identities that tie
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -348,3 +350,28 @@ def test_hvp_of_random_functions_is_their_hessian_times_v(case):
 
     H = hessian(total, inputs)
     assert_close(hvp(total, inputs, tangents), H @ tangents, np.abs(H).sum())
+
+
+# ---------------------------------------------------------------------- the README's promises
+def readme_block(marker: str) -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if marker in b]
+    return block
+
+
+def test_the_readme_example_computes_what_its_comments_say():
+    namespace: dict = {}
+    exec(compile(readme_block("jacobian(f"), "README.md", "exec"), namespace)
+    f = namespace["f"]
+    x, y = 1.0, 2.0
+    expected = [[y, x], [math.cos(x + y)] * 2, [math.exp(x) / y, -math.exp(x) / y**2]]
+    np.testing.assert_allclose(jacobian(f, [x, y]), expected, rtol=1e-14)
+    np.testing.assert_allclose(namespace["column"], [row[0] for row in expected], rtol=1e-14)
+    np.testing.assert_array_equal(hessian(lambda x, y: x * x * y, [2.0, 3.0]), [[6, 4], [4, 0]])
+    np.testing.assert_array_equal(hvp(lambda x, y: x * x * y, [2.0, 3.0], [1.0, 0.0]), [6, 4])
+
+
+def test_the_readme_hook_example_clips():
+    namespace: dict = {}
+    exec(compile(readme_block("register_hook"), "README.md", "exec"), namespace)
+    assert namespace["w"].grad == 1.0
