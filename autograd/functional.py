@@ -53,7 +53,7 @@ def _numbers(numbers: object, who: str, what: str, length: int | None = None) ->
     return [as_float(x, f"{who}: each of {what}") for x in numbers]
 
 
-def _outputs(result: object, who: str, kind: type = Value) -> tuple[Any, ...]:
+def _outputs(result: object, who: str, kind: type | tuple[type, ...] = Value) -> tuple[Any, ...]:
     """f's result as a tuple of outputs: one Value, or each Value of a non-empty list or tuple."""
     if isinstance(result, kind):
         return (result,)
@@ -231,8 +231,9 @@ def jvp(
     points = _numbers(inputs, "jvp", "inputs")
     direction = _numbers(tangents, "jvp", "tangents", len(points))
     duals = [Dual(x, t) for x, t in zip(points, direction)]
-    outputs = _outputs(f(*duals), "jvp", Dual)
+    # A Value among the outputs was not computed from f's arguments: a constant, as in jacobian.
+    outputs = _outputs(f(*duals), "jvp", (Dual, Value))
     return (
         np.array([output.data for output in outputs], dtype=np.float64),
-        np.array([output.tangent for output in outputs], dtype=np.float64),
+        np.array([getattr(output, "tangent", 0.0) for output in outputs], dtype=np.float64),
     )

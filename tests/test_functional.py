@@ -375,3 +375,15 @@ def test_the_readme_hook_example_clips():
     namespace: dict = {}
     exec(compile(readme_block("register_hook"), "README.md", "exec"), namespace)
     assert namespace["w"].grad == 1.0
+
+
+def test_an_output_that_does_not_depend_on_the_inputs_has_zero_derivatives_in_both_modes():
+    c = Value(2.0)
+
+    def f(x):
+        return [x * 3.0, c]
+
+    np.testing.assert_array_equal(jacobian(f, [1.0]), [[3.0], [0.0]])
+    outputs, derivatives = jvp(f, [1.0], [1.0])
+    np.testing.assert_array_equal(outputs, [3.0, 2.0])
+    np.testing.assert_array_equal(derivatives, [3.0, 0.0])
