@@ -1,5 +1,6 @@
 """Walk the registry: every operation that `import autograd` registers has a hand-derived reference
-case, computes its float and Value results by it, passes gradcheck(order=2) and is drawn by name.
+case, computes its float and Value results by it, passes gradcheck(order=2), is drawn by name and
+compiles to the engine's numbers.
 
 Adding a built-in operation without a reference case fails here."""
 
@@ -9,13 +10,14 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from engine_reference import ALL_CASES, away_from_zero, exact, unary, zero
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import DERIVATIVES, OPERATIONS, gradcheck, to_dot
+from autograd import DERIVATIVES, OPERATIONS, Value, compile_graph, grad, gradcheck, to_dot
 
 
 def registered_on_import() -> list[str]:
@@ -115,3 +117,32 @@ def test_every_operation_is_drawn_by_its_name(name):
         result.backward()
         source = to_dot(result).source
         assert re.search(rf'\blabel="?{re.escape(name)}"?[ \]]', source), case.name
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_every_operation_compiles_to_the_engines_numbers(name):
+    # The first operand is w * x, with x per sample and w = 1 a parameter, so that every operand
+    # has a gradient to compile; the other operand (if any) is a parameter.
+    for case in cases_of(name):
+        samples = [0.5, 0.7]  # inside every reference domain
+
+        def record(x_data: float, case=case):
+            x, w = Value(x_data, label="x"), Value(1.0, label="w")
+            others = [Value(0.5, label=f"p{i}") for i in range(1, len(case.domain))]
+            loss = case.fn(w * x, *others)
+            return x, [w, *others], loss
+
+        x, parameters, loss = record(samples[0])
+        compiled = compile_graph(loss, inputs=[x], parameters=parameters)
+        for at in samples:
+            _, engine_parameters, engine_loss = record(at)
+            expected = (engine_loss.data,), grad(engine_loss, engine_parameters)
+            outputs, grads = compiled([at])
+            assert (tuple(outputs), tuple(grads)) == expected, case.name
+        (losses,), per_sample = compiled(np.array([[at] for at in samples]), reduction="none")
+        for row, at in enumerate(samples):
+            _, engine_parameters, engine_loss = record(at)
+            assert losses[row] == exact(engine_loss.data), case.name
+            assert tuple(per_sample[row]) == pytest.approx(
+                grad(engine_loss, engine_parameters), rel=1e-12, abs=1e-15
+            ), case.name
