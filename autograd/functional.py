@@ -97,9 +97,8 @@ def jacobian(f: Callable[..., Any], inputs: Inputs) -> np.ndarray:
 def vjp(f: Callable[..., Any], inputs: Inputs, v: Sequence[float] | float) -> np.ndarray:
     """``v @ J``: the gradient of sum_i v_i * output_i, one number per input, in one backward pass.
 
-    `v` has one number per output (or a single number for one output). Which mix of the
-    outputs reverse mode differentiates is exactly what `v` says: ``vjp(f, x, [1, 0])`` is the first
-    row of the Jacobian.
+    `v` has one number per output (or is a single number for one output). ``vjp(f, x, [1, 0])``
+    is the Jacobian's first row, for the cost of one backward pass.
     """
     leaves, outputs = _record(f, inputs, "vjp")
     if len(outputs) == 1 and is_real_number(v):
@@ -210,7 +209,7 @@ for _name, _infix in [("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/")
     _dual_operators(_name, OPERATIONS[_infix])
 for _name, _operation_name in [("neg", "neg"), ("abs", "abs")]:
     setattr(Dual, f"__{_name}__", OPERATIONS[_operation_name].function)
-for _operation in list(OPERATIONS.values()):
+for _operation in OPERATIONS.values():
     if _operation.arity == 1 and callable(getattr(Value, _operation.name, None)):
         setattr(Dual, _operation.name, _operation.function)
 
