@@ -93,7 +93,9 @@ class RemovableHandle:
         """Remove the hook; removing it again does nothing."""
         with _hooks_lock:
             value, self._value = self._value, None  # the handle no longer keeps the Value alive
-            hooks = _hooks.get(value) if value is not None else None
+            if value is None:
+                return
+            hooks = _hooks.get(value)
             if hooks is not None:
                 hooks.pop(self, None)
                 if not hooks:

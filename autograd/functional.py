@@ -26,7 +26,7 @@ gradient gives that operand's share of the result's tangent. An operation of you
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import numpy as np
 
@@ -72,10 +72,17 @@ def _outputs(result: object, who: str, kind: type | tuple[type, ...] = Value) ->
     )
 
 
-def _record(f: Callable[..., Any], inputs: Inputs, who: str) -> tuple[list[Value], tuple]:
+def _record(
+    f: Callable[..., Any], inputs: Inputs, who: str
+) -> tuple[list[Value], tuple[Value, ...]]:
     """Run f on a fresh leaf per input: the leaves and f's outputs (a tuple, even of one)."""
     leaves = [Value(x) for x in _numbers(inputs, who, "inputs")]
     return leaves, _outputs(f(*leaves), who)
+
+
+def _values(gradients: tuple[float | Value, ...]) -> list[Value]:
+    """What grad gives with ``create_graph=True``: Values (typed loosely, for both cases)."""
+    return [cast(Value, gradient) for gradient in gradients]
 
 
 def _scalar(outputs: tuple[Value, ...], who: str) -> Value:
@@ -115,7 +122,7 @@ def hessian(f: Callable[..., Any], inputs: Inputs) -> np.ndarray:
     again: one backward pass per input, through the graph of the gradient.
     """
     leaves, outputs = _record(f, inputs, "hessian")
-    firsts = grad(_scalar(outputs, "hessian"), leaves, create_graph=True)
+    firsts = _values(grad(_scalar(outputs, "hessian"), leaves, create_graph=True))
     return np.array([grad(first, leaves) for first in firsts], dtype=np.float64)
 
 
@@ -126,7 +133,7 @@ def hvp(f: Callable[..., Any], inputs: Inputs, v: Sequence[float]) -> np.ndarray
     """
     leaves, outputs = _record(f, inputs, "hvp")
     direction = _numbers(v, "hvp", "v", len(leaves))
-    firsts = grad(_scalar(outputs, "hvp"), leaves, create_graph=True)
+    firsts = _values(grad(_scalar(outputs, "hvp"), leaves, create_graph=True))
     along_v = sum((d * first for d, first in zip(direction, firsts)), Value(0.0))
     return np.array(grad(along_v, leaves), dtype=np.float64)
 
@@ -179,9 +186,7 @@ class Dual:
 
 
 def _number_of(operand: object, operation: Operation) -> float:
-    if operand.__class__ is Dual:
-        return operand.data  # type: ignore[attr-defined]
-    if isinstance(operand, Value):
+    if isinstance(operand, (Dual, Value)):
         return operand.data
     return as_float(operand, f"an operand of {operation.name} in jvp")
 

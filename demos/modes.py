@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -193,7 +193,7 @@ def many_inputs(n: int, rng: np.random.Generator, repeats: int) -> Row:
     weights = (rng.normal(size=n) / np.sqrt(n)).tolist()
     bias = float(rng.normal())
 
-    def loss(*x):
+    def loss(*x: Any) -> Any:  # Values in reverse mode, dual numbers in forward mode
         total = weights[0] * x[0]
         for w, xi in zip(weights[1:], x[1:]):
             total = total + w * xi
@@ -207,7 +207,7 @@ def many_outputs(m: int, rng: np.random.Generator, repeats: int) -> Row:
     slopes = rng.normal(size=m).tolist()
     offsets = rng.normal(size=m).tolist()
 
-    def curve(t):
+    def curve(t: Any) -> list[Any]:
         h = t
         for c in trunk:
             h = (h * c + 0.1).tanh()
