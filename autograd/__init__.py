@@ -7,8 +7,9 @@
     >>> x.grad
     7.0
 
-The parts: `engine` (Value, its operations and their derivatives), `backprop` (the backward pass,
-`grad`), `check` (`gradcheck`),
+The parts: `engine` (Value, the registry of operations and their derivatives, `define_op`),
+`backprop` (the backward pass, `grad`, hooks), `functional` (`jacobian`, `hessian`, `hvp`, `vjp`,
+and forward mode's `jvp`), `check` (`gradcheck`),
 `compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`, `to_svg`).
 """
 
@@ -28,44 +29,60 @@ from autograd.draw import (
 )
 from autograd.engine import (
     DERIVATIVES,
+    OPERATIONS,
+    Operation,
     Value,
     cos,
+    define_op,
     exp,
     is_grad_enabled,
     log,
     no_grad,
     relu,
     sigmoid,
+    sign,
     sin,
     sqrt,
+    step,
     tanh,
 )
+from autograd.functional import hessian, hvp, jacobian, jvp, vjp
 from autograd.graph import topological_order
 
 __all__ = [
     "DERIVATIVES",
+    "OPERATIONS",
     "CompiledGraph",
     "GradcheckError",
     "GraphTooLargeError",
     "Group",
+    "Operation",
     "RenderError",
     "RendererNotFoundError",
     "Value",
     "compile_graph",
     "cos",
+    "define_op",
     "exp",
     "grad",
     "gradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "log",
     "no_grad",
     "relu",
     "render_svg",
     "sigmoid",
+    "sign",
     "sin",
     "sqrt",
+    "step",
     "tanh",
     "to_dot",
     "to_svg",
     "topological_order",
+    "vjp",
 ]

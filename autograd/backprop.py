@@ -3,22 +3,35 @@
 The order comes from a depth-first search that keeps its own stack, so depth is limited by memory,
 not by Python's recursion limit. Walking that order backwards visits every Value after all of its
 users, so a Value used several times (``b = a + a``) or reached along several paths (a diamond) has
-the sum of all contributions before it passes anything on.
+the sum of all contributions before it passes anything on. That is also the moment a hook
+(`Value.register_hook`) sees a Value's gradient and may replace it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from autograd.engine import DERIVATIVES, Operand, Value, as_float, data_of
+from autograd.engine import DERIVATIVES, Operand, Value, as_float, data_of, is_real_number
 from autograd.graph import topological_order
 
 
 def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Value, object]:
     """d root / d v for every Value v that root depends on (root included)."""
     grads: dict[Value, object] = {root: seed}
+    users_first = topological_order(root)[::-1]
+    if _hooks:  # one test per backward: with no hook anywhere, nothing below costs a thing
+        _propagate_with_hooks(users_first, grads, create_graph)
+    else:
+        _propagate(users_first, grads, create_graph)
+    return grads
+
+
+def _propagate(nodes: list[Value], grads: dict[Value, object], create_graph: bool) -> None:
+    """Pass each node's gradient in `grads` on to its operands, users before what they use."""
     get = grads.get
-    for node in reversed(topological_order(root)):
+    for node in nodes:
         a = node._a
         if a is None:  # a leaf
             continue
@@ -54,7 +67,100 @@ def _gradients(root: Value, seed: float | Value, create_graph: bool) -> dict[Val
             raise type(error)(
                 f"backward through {node._op!r} at inputs {_show(node.parents)}: {error}"
             ) from error
-    return grads
+
+
+# ---------------------------------------------------------------------- hooks
+Hook = Callable[[Any], Any]
+# The hooks of each hooked Value, in the order they were registered. A Value has no room for them
+# (its slots are fixed, to keep every node small) nor for a weak reference, so this table holds
+# the hooked Values, and with them their graphs, until their hooks are removed.
+_hooks: dict[Value, dict[RemovableHandle, Hook]] = {}
+_hooks_lock = threading.Lock()
+
+
+class RemovableHandle:
+    """What `Value.register_hook` returns: ``remove()`` takes that hook off the Value again.
+
+    Also a context manager: ``with x.register_hook(fn): ...`` removes the hook on leaving the block.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: Value) -> None:
+        self._value: Value | None = value
+
+    def remove(self) -> None:
+        """Remove the hook; removing it again does nothing."""
+        with _hooks_lock:
+            value, self._value = self._value, None  # the handle no longer keeps the Value alive
+            if value is None:
+                return
+            hooks = _hooks.get(value)
+            if hooks is not None:
+                hooks.pop(self, None)
+                if not hooks:
+                    del _hooks[value]
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
+
+
+def register_hook(value: Value, hook: Hook) -> RemovableHandle:
+    """`Value.register_hook`: call ``hook(grad)`` when a backward pass reaches `value`."""
+    if not isinstance(value, Value):
+        raise TypeError(f"register_hook needs a Value, not {type(value).__name__}")
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, like fn(grad), not {type(hook).__name__}")
+    handle = RemovableHandle(value)
+    with _hooks_lock:
+        _hooks.setdefault(value, {})[handle] = hook
+    return handle
+
+
+def has_hooks(value: Value) -> bool:
+    """True when `value` has a hook. Internal: the compiler refuses graphs with hooked Values,
+    since compiled code runs without calling back into Python."""
+    return value in _hooks
+
+
+def _propagate_with_hooks(
+    nodes: list[Value], grads: dict[Value, object], create_graph: bool
+) -> None:
+    """`_propagate`, stopping at each hooked Value to let its hooks replace its gradient.
+
+    A Value's gradient is complete when the walk reaches it (all of its users come first), so the
+    hooks see the sum over every path, and what they return is what flows on to its operands (or,
+    for a leaf, what accumulates into its ``.grad``).
+    """
+    start = 0
+    for position, node in enumerate(nodes):
+        if node in _hooks:
+            _propagate(nodes[start:position], grads, create_graph)
+            with _hooks_lock:
+                hooks = tuple(_hooks.get(node, {}).values())
+            gradient = grads[node]
+            for hook in hooks:
+                result = hook(gradient)
+                if result is not None:
+                    gradient = _hook_result(result, hook, node, create_graph)
+            grads[node] = gradient
+            start = position
+    _propagate(nodes[start:], grads, create_graph)
+
+
+def _hook_result(result: object, hook: Hook, node: Value, create_graph: bool) -> float | Value:
+    if isinstance(result, Value):
+        return result if create_graph else result.data
+    if is_real_number(result):
+        return float(result)  # type: ignore[arg-type]
+    name = getattr(hook, "__name__", type(hook).__name__)
+    raise TypeError(
+        f"the hook {name} on {node!r} returned {type(result).__name__} {result!r}: a hook returns "
+        "None (keep the gradient) or the gradient to use instead, a number or a Value"
+    )
 
 
 def _show(parents: tuple[Value | float, ...]) -> str:

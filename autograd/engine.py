@@ -591,6 +591,28 @@ class Value:
         """Set this Value's gradient back to 0.0."""
         self.grad = 0.0
 
+    def register_hook(self, hook: Callable[[Any], Any]) -> Any:
+        """Call ``hook(grad)`` whenever a backward pass (or `grad`) reaches this Value.
+
+        `grad` is d output / d self, summed over every use. The hook returns None to let it flow
+        on unchanged, or a number to flow on instead (a leaf accumulates that number): clip or
+        scale a gradient, or just watch it. Hooks run in the order they were added. With
+        ``create_graph=True`` the hook receives a Value and what it returns becomes part of the
+        gradient's graph. `compile_graph` refuses a graph holding a hooked Value: compiled code
+        does not call back into Python. Returns a handle: ``handle.remove()`` takes the hook off
+        (until then the hook keeps this Value, and what it was computed from, alive).
+
+        >>> x = Value(3.0)
+        >>> handle = x.register_hook(lambda g: max(-1.0, min(g, 1.0)))  # clip to [-1, 1]
+        >>> (x * x).backward()
+        >>> x.grad
+        1.0
+        >>> handle.remove()
+        """
+        from autograd.backprop import register_hook
+
+        return register_hook(self, hook)
+
     def _repr_svg_(self) -> str | None:
         """Jupyter draws a Value as its computation graph (see `autograd.draw`).
 
