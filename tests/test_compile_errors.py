@@ -177,3 +177,21 @@ def test_a_list_of_rows_is_pointed_to_numpy(compiled):
         TypeError, match=r"a batch must be a 2-D numpy array: pass np.array\(rows\)"
     ):
         compiled([[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_compile_graph_refuses_a_graph_holding_a_hooked_value():
+    x, w = Value(1.0, label="x"), Value(2.0, label="w")
+    h = w * x
+    h.label = "h"
+    loss = h.tanh()
+    with h.register_hook(lambda g: g), pytest.raises(ValueError, match=r"h.*hook"):
+        compile_graph(loss, inputs=[x], parameters=[w])
+    compiled = compile_graph(loss, inputs=[x], parameters=[w])  # the hook is gone
+    assert compiled([1.0])[0][0] == loss.data
+
+
+def test_a_hook_on_a_parameter_is_refused_too():
+    x, w = Value(1.0, label="x"), Value(2.0, label="w")
+    loss = (w * x).tanh()
+    with w.register_hook(lambda g: g), pytest.raises(ValueError, match=r"w.*hook"):
+        compile_graph(loss, inputs=[x], parameters=[w])

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from itertools import count
 
+from autograd.backprop import has_hooks
 from autograd.engine import OPERATIONS, Value
 from autograd.graph import topological_order, value_parents
 
@@ -126,6 +127,11 @@ def _check_operations(order: list[Value]) -> None:
     for node in order:
         if not node.is_leaf and node.op not in OPERATIONS:
             raise ValueError(f"cannot compile the operation {node.op!r}: it is not registered")
+        if has_hooks(node):
+            raise ValueError(
+                f"compile_graph: the Value {describe(node)} has a hook, and compiled code runs "
+                "without calling back into Python; remove the hook (handle.remove()) first"
+            )
 
 
 def identifier(label: str) -> str:
