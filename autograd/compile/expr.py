@@ -151,7 +151,7 @@ def _wrap(text: str, parenthesize: bool) -> str:
 
 def binary(left: object, symbol: str, right: object) -> Expr:
     # Multiplying by one and raising to the power one are exact no-ops on floats and on arrays;
-    # dropping them keeps the seed gradient 1.0 and the power rule's a ** (2 - 1) readable.
+    # dropping them keeps the initial gradient 1.0 and the power rule's a ** (2 - 1) readable.
     if symbol == "*" and _is_one(left):
         return as_expr(right)
     if symbol in ("*", "**") and _is_one(right):
