@@ -160,8 +160,8 @@ def test_the_plan_prints_one_line_per_step():
     x = [Value(0.5), Value(-0.5)]
     compiled = compile_graph(model(x), x, model.parameters())
     text = compiled.plan_text
-    assert "16 sums of 2 products (matrix product) + 1 terms each" in text
-    assert "16 sums of 16 products (matrix product) + 1 terms each" in text
+    assert "16 sums of 2 products (matrix product) + 1 more term each" in text
+    assert "16 sums of 16 products (matrix product) + 1 more term each" in text
     assert "16 x relu" in text
     assert len(text.splitlines()) == 1 + len(compiled.plan.steps)
 

@@ -57,6 +57,23 @@ def test_readme_shows_the_source_compile_graph_really_writes():
     assert shown.strip() == namespace["compiled"].source.strip()
 
 
+def test_readme_shows_the_plan_compile_graph_really_makes():
+    blocks = code_blocks("python")
+    plan_example = next(block for block in blocks if "plan_text" in block)
+    namespace: dict[str, object] = {}
+    exec(
+        compile(
+            "from autograd import Value, compile_graph\n"
+            + plan_example.replace("print(compiled.plan_text)", ""),
+            "README.md",
+            "exec",
+        ),
+        namespace,
+    )
+    shown = next(block for block in code_blocks("text") if block.startswith("plan:"))
+    assert shown.strip() == namespace["compiled"].plan_text.strip()  # type: ignore[attr-defined]
+
+
 def test_the_two_commands_exist_and_ci_runs_the_test_command():
     assert "bash scripts/demo.sh" in README
     assert "bash scripts/test.sh" in README

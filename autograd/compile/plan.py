@@ -262,8 +262,9 @@ class _Planner:
             [row[cast(Value, t)] for t in plain if not self.is_coefficient(t)] for _, plain in sums
         ]
         width = max(len(b) for b in bias_lists)
-        zero = self.coefficient(0.0)
-        bias_lists = [b + [zero] * (width - len(b)) for b in bias_lists]
+        if any(len(b) < width for b in bias_lists):  # a sum with fewer: padded with a zero
+            zero = self.coefficient(0.0)
+            bias_lists = [b + [zero] * (width - len(b)) for b in bias_lists]
         return Sums(
             rows=rows,
             operand_rows=tuple(row[o] for o in operands),
@@ -299,7 +300,8 @@ def plan_text(plan: Plan) -> str:
             m, n = len(step.rows), len(step.operand_rows)
             kind = f"{m} sums of {n} products (matrix product)" if n else f"{m} sums (reduction)"
             extras = len(step.biases) + len(step.extras)
-            lines.append(f"  {rows}: {kind}" + (f" + {extras} terms each" if extras else ""))
+            more = f" + {extras} more term{'s' if extras > 1 else ''} each" if extras else ""
+            lines.append(f"  {rows}: {kind}{more}")
         else:
             lines.append(f"  {rows}: {len(step.rows)} x {step.op}")
     return "\n".join(lines)
