@@ -62,12 +62,7 @@ def test_readme_shows_the_plan_compile_graph_really_makes():
     plan_example = next(block for block in blocks if "plan_text" in block)
     namespace: dict[str, object] = {}
     exec(
-        compile(
-            "from autograd import Value, compile_graph\n"
-            + plan_example.replace("print(compiled.plan_text)", ""),
-            "README.md",
-            "exec",
-        ),
+        compile(plan_example.replace("print(compiled.plan_text)", ""), "README.md", "exec"),
         namespace,
     )
     shown = next(block for block in code_blocks("text") if block.startswith("plan:"))
