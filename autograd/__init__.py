@@ -10,7 +10,8 @@
 The parts: `engine` (Value, the registry of operations and their derivatives, `define_op`),
 `backprop` (the backward pass, `grad`, hooks), `functional` (`jacobian`, `hessian`, `hvp`, `vjp`,
 and forward mode's `jvp`), `check` (`gradcheck`),
-`compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`, `to_svg`).
+`compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`, `to_svg`, and
+`to_html`: a page that steps through backprop).
 """
 
 # Imported first: it refuses to go on if another project's `autograd` or `nn` shares our folder.
@@ -25,6 +26,7 @@ from autograd.draw import (
     RenderError,
     render_svg,
     to_dot,
+    to_html,
     to_svg,
 )
 from autograd.engine import (
@@ -82,6 +84,7 @@ __all__ = [
     "step",
     "tanh",
     "to_dot",
+    "to_html",
     "to_svg",
     "topological_order",
     "vjp",

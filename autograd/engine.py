@@ -627,6 +627,18 @@ class Value:
             warnings.warn(f"cannot draw this Value: {error}", RuntimeWarning, stacklevel=2)
             return None
 
+    def _repr_html_(self) -> str | None:
+        """Jupyter shows a Value as a page that steps through its backprop (`autograd.to_html`),
+        in a frame of its own; it warns and returns None when it cannot, as `_repr_svg_` does."""
+        from autograd.draw import GraphTooLargeError, RenderError, to_html
+        from autograd.draw.page import in_frame
+
+        try:
+            return in_frame(to_html(self))
+        except (RenderError, GraphTooLargeError) as error:
+            warnings.warn(f"cannot draw this Value: {error}", RuntimeWarning, stacklevel=2)
+            return None
+
 
 _new_instance = object.__new__
 

@@ -17,7 +17,7 @@ hand-derived gradients, to check the automatic ones against).
 # Imported first: it refuses to go on if another project's `autograd` or `nn` shares our folder.
 from autograd import _installation  # noqa: F401
 from nn.data import EMILY, FRANK, PEOPLE, Person, make_moons, people
-from nn.draw import model_to_dot, model_to_svg
+from nn.draw import model_to_dot, model_to_html, model_to_svg
 from nn.losses import binary_cross_entropy, hinge_loss, mse_loss
 from nn.manual import PARAMETER_NAMES, ManualNetwork
 from nn.module import MLP, Layer, LoadError, Module, Neuron
@@ -46,6 +46,7 @@ __all__ = [
     "hinge_loss",
     "make_moons",
     "model_to_dot",
+    "model_to_html",
     "model_to_svg",
     "mse_loss",
     "people",

@@ -9,28 +9,35 @@
 The picture reads like the article's diagram: the inputs x1, x2 on the left, the hidden layer's
 neurons h1, h2 in the middle, the output neuron o1 on the right (and the loss after it when a
 target is given). Each neuron's box holds its weights, its bias, the operations it performs and
-its output; each layer's box holds its neurons.
+its output; each layer's box holds its neurons. ``direction="TB"`` draws the same from top to
+bottom, which fits a narrow page better.
 
-Without a target the drawing shows data only. With a target it ends in the squared error
-``mse_loss(target, outputs)`` and shows every gradient of that loss, as one step of the article's
-training computes them. Drawing never changes the model: the parameters' own `grad` values are put
-back afterwards.
+Without a target the drawing shows data only. With a target it ends in the loss (the squared
+error ``mse_loss(target, outputs)`` unless `loss` says otherwise) and shows every gradient of that
+loss, as one step of the article's training computes them. Drawing never changes the model: the
+parameters' own `grad` values are put back afterwards. `model_to_html` writes the same drawing as
+a page that steps through the forward and the backward pass (see `autograd.to_html`).
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import graphviz
-
-from autograd import Group, Value, to_dot, to_svg
-from autograd.draw import DEFAULT_TIMEOUT, MAX_NODES
+from autograd import Group, Value, to_dot, to_html, to_svg
+from autograd.draw import DEFAULT_TIMEOUT, MAX_NODES, GraphTooLargeError, RenderError
+from autograd.draw.page import in_frame
+from autograd.graph import depths, topological_order
 from nn.losses import mse_loss
 from nn.module import MLP, Input, Layer, Module, Neuron, as_inputs
 
+if TYPE_CHECKING:
+    import graphviz
+
 Drawing = TypeVar("Drawing")
+Loss = Callable[[Sequence[float], Sequence[Value]], Value]
 
 
 def model_to_dot(
@@ -38,16 +45,20 @@ def model_to_dot(
     x: Input,
     target: float | Sequence[float] | None = None,
     *,
+    loss: Loss = mse_loss,
     digits: int = 4,
     legend: bool = True,
+    direction: str = "LR",
 ) -> graphviz.Digraph:
     """The graph of one forward pass of `model` on the input `x`, grouped by neuron and by layer.
 
     `model` is a `Neuron`, a `Layer` or an `MLP`. Numbers in `x` become input Values labelled
     x1, x2, ...; Values are used as they are. With a `target` (one number per output) the drawing
-    ends in the squared-error loss and shows its gradients.
+    ends in ``loss(target, outputs)`` (the squared error by default) and shows its gradients.
     """
-    return _draw_forward_pass(model, x, target, to_dot, digits=digits, legend=legend)
+    return _draw_forward_pass(
+        model, x, target, loss, to_dot, digits=digits, legend=legend, direction=direction
+    )
 
 
 def model_to_svg(
@@ -55,9 +66,11 @@ def model_to_svg(
     x: Input,
     target: float | Sequence[float] | None = None,
     *,
+    loss: Loss = mse_loss,
     path: str | os.PathLike[str] | None = None,
     digits: int = 4,
     legend: bool = True,
+    direction: str = "LR",
     max_nodes: int = MAX_NODES,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> str:
@@ -69,29 +82,92 @@ def model_to_svg(
         model,
         x,
         target,
+        loss,
         to_svg,
         path=path,
         digits=digits,
         legend=legend,
+        direction=direction,
         max_nodes=max_nodes,
         timeout=timeout,
     )
+
+
+def model_to_html(
+    model: Module,
+    x: Input,
+    target: float | Sequence[float] | None = None,
+    *,
+    loss: Loss = mse_loss,
+    path: str | os.PathLike[str] | None = None,
+    digits: int = 4,
+    legend: bool = True,
+    direction: str = "LR",
+    max_nodes: int = MAX_NODES,
+    timeout: float = DEFAULT_TIMEOUT,
+    title: str = "",
+) -> str:
+    """`model_to_dot` as a self-contained page that steps through the forward and backward pass.
+
+    Also written to `path` when one is given. With a `target` the backward steps start from the
+    loss; without one, from the model's output (a model with several outputs and no target gets
+    forward steps only). See `autograd.to_html` for the page and its errors.
+    """
+    return _draw_forward_pass(
+        model,
+        x,
+        target,
+        loss,
+        to_html,
+        path=path,
+        digits=digits,
+        legend=legend,
+        direction=direction,
+        max_nodes=max_nodes,
+        timeout=timeout,
+        title=title,
+    )
+
+
+def model_repr_html(model: Module) -> str | None:
+    """What a notebook shows for a model: its page (`model_to_html`) for the input of all ones.
+
+    All ones, so that every weight's gradient is nonzero and the backward pass has something to
+    show (zeros would stop every first-layer gradient). Models other than a Neuron, a Layer or an
+    MLP give None; when the page cannot be drawn (no renderer, too large a model, a renderer
+    failure) it warns with the reason and gives None, so the notebook shows the text repr.
+    """
+    if not isinstance(model, (Neuron, Layer, MLP)):
+        return None
+    try:
+        page = model_to_html(model, [1.0] * model.nin)
+    except (RenderError, GraphTooLargeError) as error:
+        warnings.warn(f"cannot draw this model: {error}", RuntimeWarning, stacklevel=2)
+        return None
+    return in_frame(page)
 
 
 def _draw_forward_pass(
     model: Module,
     x: Input,
     target: float | Sequence[float] | None,
+    loss: Loss,
     draw: Callable[..., Drawing],
     **options: object,
 ) -> Drawing:
-    """Run the model on `x` (and the loss, given a target), then draw it with `to_dot`/`to_svg`."""
+    """Run the model on `x` (and the loss, given a target), then draw it with `draw`."""
     outputs, groups, inputs = _forward(model, x)
-    options.update(groups=groups, inputs=inputs)
     if target is None:
+        options.update(groups=groups, inputs=inputs, hints=_layout_hints(outputs, groups))
+        if draw is to_html:  # a page shows the gradients of the output
+            return draw(outputs, **options)
         return draw(outputs, show_grad=False, **options)
-    loss = mse_loss(target, outputs)
-    loss.label = "loss"
+    error = loss(target, outputs)
+    if not isinstance(error, Value):
+        raise TypeError(f"loss must return a Value, not {type(error).__name__}")
+    if not error.label:
+        error.label = "loss"
+    options.update(groups=groups, inputs=inputs, hints=_layout_hints([error], groups))
     # backward accumulates into the parameters: they are zeroed first, so that the drawing shows
     # this sample's gradients alone, and their own gradients are put back after drawing.
     parameters = model.parameters()
@@ -99,8 +175,8 @@ def _draw_forward_pass(
     try:
         for parameter in parameters:
             parameter.grad = 0.0
-        loss.backward()
-        return draw(loss, **options)
+        error.backward()
+        return draw(error, **options)
     finally:
         for parameter, grad in zip(parameters, saved, strict=True):
             parameter.grad = grad
@@ -173,6 +249,94 @@ def _computed_after(output: Value, xs: list[Value]) -> list[Value]:
                 found.append(parent)
                 pending.append(parent)
     return found
+
+
+def _layout_hints(outputs: list[Value], groups: list[Group]) -> list[tuple[Value, Value]]:
+    """Pairs (before, after) that put each neuron's leaves (its weights and bias) to the right of
+    what flows into it, and keep neurons and weights in the article's order.
+
+    Left alone, Graphviz draws a leaf just before the operation that uses it, so a layer's
+    weights would stand beside the previous layer and the two boxes would overlap. An invisible
+    edge from one of the group's deepest inputs to each of its leaves keeps the groups in
+    reading order. Leaves also used outside their group are left alone: such an edge could
+    close a cycle.
+
+    Which input each edge comes from also decides the order top to bottom. The neurons of a
+    layer mirror each other, so nothing tells Graphviz to draw h1 above h2 and it often does
+    the opposite; graphviz-pure ignores ``ordering``, and invisible edges between or inside
+    boxes lose to edge crossings. So the edges are picked for the crossings to favour the order
+    in which groups and inputs are given:
+
+    * a leaf that enters an operation together with one of those inputs (a weight and the input
+      it multiplies) hangs from that input, so that weights follow the inputs' order;
+    * every other leaf (the bias), and the group's first leaf as well, hangs from the group's
+      anchor: the input at the same relative height as the group among its sibling groups (a
+      layer's first neuron from the first input, its last neuron from the last input).
+    """
+    order = topological_order(outputs)
+    number = {value: i for i, value in enumerate(order)}
+    home = _homes(groups)
+    depth = depths(order)
+    deepest_inputs: dict[Group, dict[Value, None]] = {}
+    used_elsewhere: set[Value] = set()
+    for value in order:
+        parents = [parent for parent in value.parents if isinstance(parent, Value)]
+        group = home.get(value)
+        for parent in parents:
+            if home.get(parent) is group:
+                continue
+            used_elsewhere.add(parent)
+            if group is None:
+                continue
+            inputs = deepest_inputs.setdefault(group, {})
+            known = depth[next(iter(inputs))] if inputs else -1
+            if depth[parent] > known:
+                inputs.clear()
+            if depth[parent] >= known:
+                inputs[parent] = None
+
+    anchor: dict[Group, Value] = {}
+    pending = [tuple(groups)]
+    while pending:
+        siblings = pending.pop()
+        for position, group in enumerate(siblings):
+            inputs = sorted(deepest_inputs.get(group, ()), key=number.__getitem__)
+            if inputs:
+                height = position * (len(inputs) - 1) // max(len(siblings) - 1, 1)
+                anchor[group] = inputs[height]
+            pending.append(group.subgroups)
+
+    partner: dict[Value, Value] = {}
+    for value in order:
+        inputs = deepest_inputs.get(home.get(value), ())
+        operand_input = next((parent for parent in value.parents if parent in inputs), None)
+        for parent in value.parents:
+            if operand_input is not None and isinstance(parent, Value) and parent.is_leaf:
+                partner.setdefault(parent, operand_input)
+
+    hints = []
+    has_first_leaf: set[Group] = set()
+    for value in order:
+        group = home.get(value)
+        if value.is_leaf and group in anchor and value not in used_elsewhere:
+            sources = [partner.get(value, anchor[group])]
+            if group not in has_first_leaf:
+                has_first_leaf.add(group)
+                sources.append(anchor[group])
+            hints.extend((source, value) for source in dict.fromkeys(sources))
+    return hints
+
+
+def _homes(groups: list[Group]) -> dict[Value, Group]:
+    """The innermost group each Value is drawn in."""
+    home: dict[Value, Group] = {}
+    pending = list(groups)
+    while pending:
+        group = pending.pop()
+        for value in group.values:
+            home[value] = group
+        pending.extend(group.subgroups)
+    return home
 
 
 def _neuron_name(depth: int, j: int, layer_count: int, is_last: bool) -> str:

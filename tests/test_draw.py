@@ -11,6 +11,7 @@ import math
 import os
 import re
 import stat
+import sysconfig
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -352,7 +353,7 @@ def test_repr_svg_warns_and_falls_back_to_text_when_it_cannot_draw(monkeypatch, 
 def test_no_renderer_says_how_to_get_one(monkeypatch, tmp_path):
     monkeypatch.delenv(RENDERER_ENV, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("autograd.draw.sysconfig.get_path", lambda *args, **kwargs: str(tmp_path))
+    monkeypatch.setattr(sysconfig, "get_path", lambda *args, **kwargs: str(tmp_path))
     x = Value(1.0, label="x")
     with pytest.raises(RendererNotFoundError) as error:
         to_svg(x * 2)

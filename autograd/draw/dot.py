@@ -1,0 +1,423 @@
+"""A computation graph as DOT text: one box per Value, one oval per operation, a box per constant.
+
+This module only writes text; it never runs a renderer (that is `autograd.draw.render`), and it
+imports the graphviz package only when a graph is drawn, so ``import autograd`` stays light.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from autograd.draw.fonts import text_width
+from autograd.engine import Value
+from autograd.graph import as_roots, topological_order
+
+if TYPE_CHECKING:
+    import graphviz
+
+COLOURS = {
+    "parameter or input": "#cfe2ff",
+    "constant": "#e9e9e9",
+    "intermediate": "#e2f0d9",
+    "output": "#ffd8a8",
+    "operation": "#ffffff",
+}
+"""Fill colour of each role, as shown in the legend."""
+
+DIRECTIONS = ("LR", "TB")
+"""How a drawing reads: left to right (inputs on the left) or top to bottom (inputs on top)."""
+
+# Operations whose inputs cannot be swapped: their input edges say which input is which.
+_OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("a", "b")}
+
+_FONT = "Helvetica"
+_VALUE_SIZE = 11  # points: the text of a Value's box
+_SMALL_SIZE = 10  # operations and constants
+_LEGEND_SIZE = 9
+_PADDING = 0.06  # inches left and right of the widest line of a box
+
+
+@dataclass(frozen=True, eq=False, init=False)
+class Group:
+    """A box drawn around some Values, such as a neuron or a layer (a Graphviz cluster).
+
+    Each Value in `values` is drawn inside the box together with the operation that produced it
+    and that operation's constants. Groups nest through `subgroups`, so a layer can hold its
+    neurons. A Value may be listed in one group only. The box says nothing about where the group
+    stands; `to_dot`'s `hints` can steer that (`nn.model_to_svg` uses them to draw a network's
+    layers in reading order).
+
+        neuron = Group("neuron h1", [w1, w2, b, h1])
+        to_svg(loss, groups=[Group("hidden layer", subgroups=[neuron])])
+    """
+
+    label: str
+    values: tuple[Value, ...] = ()
+    subgroups: tuple[Group, ...] = ()
+
+    def __init__(
+        self, label: str, values: Iterable[Value] = (), subgroups: Iterable[Group] = ()
+    ) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"a Group's label must be a str, not {type(label).__name__}")
+        values = tuple(values)
+        subgroups = tuple(subgroups)
+        for value in values:
+            if not isinstance(value, Value):
+                raise TypeError(
+                    f"Group {label!r} lists a {type(value).__name__}; it can only hold Values"
+                )
+        for subgroup in subgroups:
+            if not isinstance(subgroup, Group):
+                raise TypeError(
+                    f"Group {label!r} has a {type(subgroup).__name__} among its subgroups; "
+                    "subgroups must be Groups"
+                )
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "subgroups", subgroups)
+
+
+def to_dot(
+    root: Value | Sequence[Value],
+    *,
+    digits: int = 4,
+    show_grad: bool = True,
+    groups: Iterable[Group] = (),
+    inputs: Sequence[Value] = (),
+    legend: bool = True,
+    hints: Iterable[tuple[Value, Value]] = (),
+    direction: str = "LR",
+) -> graphviz.Digraph:
+    """The computation graph that produced `root`, as a `graphviz.Digraph` (DOT text: ``.source``).
+
+    `root` is the output Value, or a list of outputs drawn together in one picture.
+    `digits` is the number of significant digits shown for data and grad; `show_grad=False` leaves
+    the grads out. `groups` draws boxes around Values (see `Group`). `inputs` are leaves to line
+    up in a column of their own at the far left, top to bottom in the given order (a model's input
+    vector); they may not be in a group. `hints` are pairs ``(before, after)`` of drawn Values
+    that only steer the layout: `after` goes at least one column further on than `before` (an
+    invisible edge). `direction` is "LR" (inputs on the left) or "TB" (inputs on top). The same
+    graph and options always give byte-identical DOT.
+
+    To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
+    graphviz package call a system ``dot``, which may not be installed.
+    """
+    return dot_graph(
+        as_roots(root, "to_dot"),
+        digits=digits,
+        show_grad=show_grad,
+        groups=groups,
+        inputs=inputs,
+        legend=legend,
+        hints=hints,
+        direction=direction,
+    )
+
+
+def dot_graph(
+    outputs: tuple[Value, ...],
+    *,
+    digits: int = 4,
+    show_grad: bool = True,
+    groups: Iterable[Group] = (),
+    inputs: Sequence[Value] = (),
+    legend: bool = True,
+    hints: Iterable[tuple[Value, Value]] = (),
+    direction: str = "LR",
+    names: Callable[[Value], str] | None = None,
+) -> graphviz.Digraph:
+    """`to_dot` for outputs already checked (internal: the HTML page also uses it).
+
+    `names` gives the name shown in a Value's box instead of its label (the page names unlabelled
+    Values t1, t2, ... so that its steps can refer to them).
+    """
+    import graphviz  # here, not at the top: `import autograd` should not load it
+
+    check_digits(digits)
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+    order = topological_order(outputs)
+    number = {value: i for i, value in enumerate(order)}
+    name = names or _label_of
+    for value in order:
+        if not isinstance(value.label, str):
+            raise TypeError(
+                f"a Value's label must be a str; Value number {number[value]} in reading order "
+                f"(data {value.data!r}) has the label {value.label!r}, a "
+                f"{type(value.label).__name__}"
+            )
+    groups = tuple(groups)
+    home = _place_in_groups(groups, number)
+    inputs = _checked_inputs(inputs, number, home)
+    hints = _checked_hints(hints, number)
+
+    graph = graphviz.Digraph("backproplab")
+    graph.attr(rankdir=direction, fontname=_FONT, nodesep="0.15", ranksep="0.3")
+    graph.attr("node", fontname=_FONT, fontsize=str(_VALUE_SIZE), penwidth="0.8")
+    graph.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.6", color="#555555")
+
+    is_output = set(outputs)
+
+    def draw_values(target: graphviz.Digraph, members: Iterable[Value]) -> None:
+        for value in members:
+            _draw_value(
+                target, value, name(value), number[value], value in is_output, digits, show_grad
+            )
+
+    # Graphviz keeps the order of declaration among equals, so inputs come first and in order.
+    draw_values(graph, inputs)
+    is_input = set(inputs)
+    draw_values(graph, (value for value in order if value not in home and value not in is_input))
+    clusters = itertools.count()
+    for group in groups:
+        _draw_group(graph, group, home, draw_values, number, clusters)
+    for value in order:
+        _draw_edges(graph, value, number)
+    for before, after in hints:
+        graph.edge(f"v{number[before]}", f"v{number[after]}", style="invis")
+    if inputs:
+        _line_up_inputs(graph, inputs, order, number)
+    if legend:
+        _draw_legend(graph, [f"v{number[output]}" for output in outputs])
+    return graph
+
+
+def check_digits(digits: object) -> None:
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise ValueError(f"digits must be a positive int, not {digits!r}")
+
+
+def _label_of(value: Value) -> str:
+    return value.label
+
+
+def _place_in_groups(groups: tuple[Group, ...], number: dict[Value, int]) -> dict[Value, Group]:
+    """The group each grouped Value is drawn in; refuses Values not in the graph or listed twice."""
+    home: dict[Value, Group] = {}
+    pending = list(groups)
+    while pending:
+        group = pending.pop()
+        if not isinstance(group, Group):
+            raise TypeError(f"groups must hold Groups, not {type(group).__name__}")
+        for value in group.values:
+            if value not in number:
+                raise ValueError(
+                    f"Group {group.label!r} lists {value!r}, which the drawn Value does not "
+                    "depend on"
+                )
+            if value in home and home[value] is not group:
+                raise ValueError(
+                    f"{value!r} is listed in two groups, {home[value].label!r} and "
+                    f"{group.label!r}; a Value can be drawn in one place only"
+                )
+            home[value] = group
+        pending.extend(group.subgroups)
+    return home
+
+
+def _checked_inputs(
+    inputs: Sequence[Value], number: dict[Value, int], home: dict[Value, Group]
+) -> tuple[Value, ...]:
+    """The inputs, each once, if each is an ungrouped leaf of the drawn graph."""
+    inputs = tuple(dict.fromkeys(inputs))
+    for value in inputs:
+        if not isinstance(value, Value):
+            raise TypeError(f"inputs must be Values, not {type(value).__name__}")
+        if value not in number:
+            raise ValueError(f"the input {value!r} is not in the drawn graph")
+        if not value.is_leaf:
+            raise ValueError(
+                f"the input {value!r} is computed from other Values; inputs are leaves"
+            )
+        if value in home:
+            raise ValueError(f"the input {value!r} is also in group {home[value].label!r}")
+    return inputs
+
+
+def _checked_hints(
+    hints: Iterable[tuple[Value, Value]], number: dict[Value, int]
+) -> list[tuple[Value, Value]]:
+    checked = []
+    for hint in hints:
+        if not (isinstance(hint, tuple) and len(hint) == 2):
+            raise TypeError(f"hints must be pairs of Values, not {hint!r}")
+        for value in hint:
+            if not isinstance(value, Value) or value not in number:
+                raise ValueError(f"the hint {hint!r} names {value!r}, which is not drawn")
+        checked.append(hint)
+    return checked
+
+
+def _line_up_inputs(graph, inputs, order, number) -> None:
+    """Put the inputs in one column, in order, with the leaves used beside them to their right."""
+    with graph.subgraph() as column:
+        column.attr(rank="same")
+        for value in inputs:
+            column.node(f"v{number[value]}")
+        # An invisible edge between neighbours keeps them in the given order, top to bottom.
+        for upper, lower in itertools.pairwise(inputs):
+            column.edge(f"v{number[upper]}", f"v{number[lower]}", style="invis")
+    # Left alone, Graphviz would put a weight in the inputs' column, since both feed the same
+    # product. Invisible edges (they only steer the layout) push such leaves a rank to the right.
+    is_input = set(inputs)
+    for value in order:
+        for position, parent in enumerate(value.parents):
+            if parent in is_input:
+                for other in value.parents[:position] + value.parents[position + 1 :]:
+                    if isinstance(other, Value) and other.is_leaf and other not in is_input:
+                        graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
+
+
+def _draw_group(graph, group, home, draw_values, number, clusters) -> None:
+    # Graphviz draws a subgraph as a box only when its name starts with "cluster".
+    with graph.subgraph(name=f"cluster_{next(clusters)}") as box:
+        box.attr(
+            label=f"<{_escape(group.label)}>",
+            style="rounded",
+            color="#8c8c8c",
+            fontsize=str(_VALUE_SIZE),
+            labeljust="l",
+        )
+        members = {value: None for value in group.values if home[value] is group}
+        draw_values(box, sorted(members, key=number.__getitem__))
+        for subgroup in group.subgroups:
+            _draw_group(box, subgroup, home, draw_values, number, clusters)
+
+
+def _draw_value(
+    graph, value: Value, name: str, n: int, is_output: bool, digits: int, show_grad: bool
+) -> None:
+    if is_output:
+        role = "output"
+    elif value.is_leaf:
+        role = "parameter or input"
+    else:
+        role = "intermediate"
+    lines = [f"data {format_number(value.data, digits)}"]
+    if show_grad:
+        grad = value.grad.data if isinstance(value.grad, Value) else value.grad
+        lines.append(f"grad {format_number(grad, digits)}")
+    widths = [text_width(line, _VALUE_SIZE) for line in lines]
+    label = "<br/>".join(lines)
+    if name:
+        shown = visible_lines(name)
+        widths.extend(text_width(line, _VALUE_SIZE, bold=True) for line in shown)
+        label = "<b>" + "<br/>".join(_markup(line) for line in shown) + "</b><br/>" + label
+    graph.node(
+        f"v{n}",
+        label=f"<{label}>",
+        shape="box",
+        style="rounded,filled",
+        fillcolor=COLOURS[role],
+        margin="0.16,0.05",
+        width=_inches(max(widths) / 72 + 2 * _PADDING),
+    )
+    if value.is_leaf:
+        return
+    # An ellipse is widest at its middle, where its one line of text stands; a little more room
+    # keeps the text clear of the curve above and below.
+    graph.node(
+        f"op{n}",
+        label=value.op,
+        shape="ellipse",
+        style="filled",
+        fillcolor=COLOURS["operation"],
+        fontsize=str(_SMALL_SIZE),
+        width=_inches(max(0.3, 1.15 * text_width(value.op, _SMALL_SIZE) / 72 + 0.08)),
+        height="0.25",
+        margin="0.04,0.02",
+    )
+    for position, parent in enumerate(value.parents):
+        if not isinstance(parent, Value):
+            text = format_number(parent, digits)
+            graph.node(
+                f"c{n}_{position}",
+                label=text,
+                shape="box",
+                style="filled",
+                fillcolor=COLOURS["constant"],
+                fontsize=str(_SMALL_SIZE),
+                height="0.25",
+                margin="0.06,0.02",
+                width=_inches(text_width(text, _SMALL_SIZE) / 72 + 2 * _PADDING),
+            )
+
+
+def _draw_edges(graph, value: Value, number: dict[Value, int]) -> None:
+    n = number[value]
+    if value.is_leaf:
+        return
+    operand_names = _OPERAND_NAMES.get(value.op)
+    for position, parent in enumerate(value.parents):
+        source = f"v{number[parent]}" if isinstance(parent, Value) else f"c{n}_{position}"
+        if operand_names:
+            graph.edge(source, f"op{n}", label=operand_names[position])
+        else:
+            graph.edge(source, f"op{n}")
+    graph.edge(f"op{n}", f"v{n}")
+
+
+def _draw_legend(graph, outputs: list[str]) -> None:
+    # A small column of colour swatches, each followed by its role. Invisible edges from the
+    # outputs put it after the last column, out of the way of every edge of the graph.
+    rows = "".join(
+        f'<tr><td bgcolor="{colour}" border="1" width="10" height="10"></td>'
+        f'<td align="left" width="{text_width(role, _LEGEND_SIZE, centred=False) + 2:.0f}">'
+        f"{role}</td></tr>"
+        for role, colour in COLOURS.items()
+    )
+    with graph.subgraph(name="cluster_legend") as box:
+        box.attr(label="legend", style="rounded", color="#bbbbbb", fontsize=str(_LEGEND_SIZE))
+        box.node(
+            "legend",
+            label=f'<<table border="0" cellspacing="2" cellpadding="1">{rows}</table>>',
+            shape="plain",
+            fontsize=str(_LEGEND_SIZE),
+        )
+    for output in outputs:
+        graph.edge(output, "legend", style="invis")
+
+
+def format_number(x: float, digits: int) -> str:
+    """`x` with `digits` significant digits, as every drawing shows numbers (internal)."""
+    return format(x, f".{digits}g")
+
+
+def _inches(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def visible_lines(text: str) -> list[str]:
+    """The lines of `text` as they are shown (internal): characters that Python's repr would escape
+    (control and format characters, lone surrogates, tabs...) as those escapes, since they have
+    no picture and some are not allowed in SVG at all."""
+    return [
+        "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in line)
+        for line in text.split("\n")
+    ]
+
+
+def _markup(line: str) -> str:
+    """A shown line as HTML-like label text. Graphviz expands backslash sequences such as ``\\N``
+    (the node's name) even in HTML-like labels, so backslashes are doubled."""
+    return html.escape(line, quote=True).replace("\\", "\\\\")
+
+
+def _escape(text: str) -> str:
+    """Text for an HTML-like Graphviz label that shows `text` as it is, markup and all."""
+    return "<br/>".join(_markup(line) for line in visible_lines(text))
+
+
+def count_nodes(root: Value | Sequence[Value]) -> int:
+    """How many nodes `to_dot` draws for `root`: its Values, operations and constants."""
+    count = 0
+    for value in topological_order(as_roots(root, "count_nodes")):
+        count += 1
+        if value.parents:
+            count += 1 + sum(1 for parent in value.parents if not isinstance(parent, Value))
+    return count

@@ -1,0 +1,492 @@
+"""A self-contained HTML page that steps through the forward and the backward pass of a graph.
+
+    >>> from autograd import Value, to_html
+    >>> w = Value(1.0, label="w1")
+    >>> x = Value(-2.0, label="x1")
+    >>> h = (w * x).sigmoid(); h.label = "h1"
+    >>> page = to_html(h)  # to_html(h, "neuron.html") also writes it to a file
+    >>> "h1 = sigmoid(t1) = sigmoid(-2) = 0.1192" in page
+    True
+
+Open the file in a browser (no server, no network): the graph is drawn as in `to_svg`, and the
+keyboard or the buttons step through it. Forward steps compute the Values in the order they were
+computed; backward steps follow the order the engine's backward uses (the topological order,
+reversed), each giving the operation's local derivative and the gradient so far, so a Value used
+twice is seen receiving both contributions. Clicking a Value shows its chain-rule path(s) to the
+output with their numbers. ``#step=N`` in the address opens the page at step N, ``#node=NAME``
+selects a Value.
+
+Every number on the page is computed here, by the engine: the data of each Value, each local
+derivative (from the engine's table of derivative rules), each contribution and the gradients
+(``autograd.grad``). They are written into the page as JSON; its script only shows them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from autograd.backprop import grad
+from autograd.draw.dot import check_digits, dot_graph, format_number, visible_lines
+from autograd.draw.render import (
+    DEFAULT_TIMEOUT,
+    MAX_NODES,
+    check_limits,
+    check_size,
+    render_svg,
+)
+from autograd.engine import DERIVATIVES, Value
+from autograd.graph import as_roots, topological_order
+
+if TYPE_CHECKING:
+    from autograd.draw.dot import Group
+
+MAX_PATHS = 6
+"""Chain-rule paths written out per Value; the page says how many more there are."""
+
+MAX_ROUTE = 14
+"""Values named along one path before the middle of a longer route is left out."""
+
+# Infix operations are written a + b; every other operation as a function call, op(a).
+_INFIX = {"+", "-", "*", "/", "**"}
+
+# Each operation's local derivatives, in words: d out / d (input i). {a} and {b} stand for the
+# inputs' names, {out} for the result's. The numbers themselves always come from the engine.
+_RULES: dict[str, tuple[str, ...]] = {
+    "+": ("1", "1"),
+    "-": ("1", "-1"),
+    "*": ("{b}", "{a}"),
+    "/": ("1 / {b}", "-{out} / {b}"),
+    "**": ("{b} · {a}^({b} - 1)", "{out} · log({a})"),
+    "neg": ("-1",),
+    "abs": ("sign({a})",),
+    "exp": ("exp({a}) = {out}",),
+    "log": ("1 / {a}",),
+    "sqrt": ("1 / (2 · {out})",),
+    "tanh": ("1 - {out}²",),
+    "sigmoid": ("{out} · (1 - {out})",),
+    "relu": ("1 if {a} > 0, else 0",),
+    "sin": ("cos({a})",),
+    "cos": ("-sin({a})",),
+}
+
+
+def local_derivative(node: Value, position: int) -> float:
+    """d node / d (its input at `position`), evaluated by the engine's own derivative rule.
+
+    The one place where the page reads the engine's table of rules: each rule takes (upstream
+    gradient, output, inputs...) and returns upstream gradient times the local derivative, so an
+    upstream gradient of 1.0 gives the local derivative itself.
+    """
+    return contribution(node, position, 1.0)
+
+
+def contribution(node: Value, position: int, upstream: float) -> float:
+    """What the engine's backward adds to the gradient of input `position` of `node`."""
+    rule = DERIVATIVES[node.op][position]
+    operands = [p.data if isinstance(p, Value) else p for p in node.parents]
+    return float(rule(upstream, node.data, *operands))
+
+
+def to_html(
+    root: Value | Sequence[Value],
+    path: str | os.PathLike[str] | None = None,
+    *,
+    digits: int = 4,
+    groups: Iterable[Group] = (),
+    inputs: Sequence[Value] = (),
+    legend: bool = True,
+    hints: Iterable[tuple[Value, Value]] = (),
+    direction: str = "LR",
+    max_nodes: int = MAX_NODES,
+    timeout: float = DEFAULT_TIMEOUT,
+    title: str = "",
+) -> str:
+    """A self-contained HTML page to step through the forward and backward pass of `root`.
+
+    Also written to `path` when one is given. The drawing options, the size limit and the errors
+    are those of `to_svg`; `title` heads the page. The page needs no server and makes no network
+    request: its drawing, script and style are all inside it. Backward steps are shown for one
+    output (a list of several outputs gives forward steps only). Drawing changes no `grad`.
+    """
+    outputs = as_roots(root, "to_html")
+    check_digits(digits)
+    check_limits(max_nodes, timeout)
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a str, not {type(title).__name__}")
+    check_size(outputs, max_nodes)
+    story = _Story(outputs, digits)
+    graph = dot_graph(
+        outputs,
+        digits=digits,
+        show_grad=True,
+        groups=groups,
+        inputs=inputs,
+        legend=legend,
+        hints=hints,
+        direction=direction,
+        names=story.name.__getitem__,
+    )
+    svg = render_svg(graph, timeout=timeout)
+    page = _page(svg, story.data(title or _default_title(story)))
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(page)
+    return page
+
+
+def in_frame(page: str, height: int = 640) -> str:
+    """`page` inside an ``<iframe>``, for a notebook (internal: `Value._repr_html_` and nn use it).
+
+    A notebook puts HTML output into its own document; in a frame of its own the page's script,
+    style and element ids cannot clash with the notebook's or with another page's.
+    """
+    return (
+        f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
+        f'style="width: 100%; height: {height}px; border: 1px solid #ddd; resize: vertical">'
+        "</iframe>"
+    )
+
+
+def _default_title(story: _Story) -> str:
+    names = ", ".join(story.name[output] for output in story.outputs)
+    return f"Backpropagation through {names}"
+
+
+class _Story:
+    """Everything the page shows, computed once, in Python, by the engine."""
+
+    def __init__(self, outputs: tuple[Value, ...], digits: int) -> None:
+        self.outputs = outputs
+        self.digits = digits
+        self.order = topological_order(outputs)
+        self.name = _names(self.order)
+        self.id = {value: f"v{i}" for i, value in enumerate(self.order)}
+        self.root = outputs[0] if len(outputs) == 1 else None
+        self.gradient: dict[Value, float] = {}
+        self._locals: dict[tuple[Value, int], float] = {}
+        self._counts: dict[Value, int] = {}
+        self._user_lists: dict[Value, list[tuple[Value, int]]] = {}
+        if self.root is not None:
+            # The engine's gradients of the output, leaving every Value's own grad alone.
+            found = grad(self.root, self.order)
+            self.gradient = {value: float(g) for value, g in zip(self.order, found)}
+
+    def show(self, x: float) -> str:
+        return format_number(x, self.digits)
+
+    def shown_operand(self, operand: Value | float) -> str:
+        return self.name[operand] if isinstance(operand, Value) else self.show(operand)
+
+    # ------------------------------------------------------------------ the page's data
+    def data(self, title: str) -> dict[str, object]:
+        forward = [self._forward_step(value) for value in self.order if not value.is_leaf]
+        backward = self._backward_steps() if self.root is not None else []
+        nodes = []
+        for value in self.order:
+            node: dict[str, object] = {
+                "id": self.id[value],
+                "name": self.name[value],
+                "label": value.label,
+                "op": value.op,
+                "leaf": value.is_leaf,
+                "data": repr(value.data),
+                "shownData": self.show(value.data),
+                "formula": self._formula(value),
+                "parents": [self.id[p] for p in value.parents if isinstance(p, Value)],
+            }
+            if self.root is not None:
+                node["grad"] = repr(self.gradient[value])
+                node["shownGrad"] = self.show(self.gradient[value])
+                node["paths"] = self._paths(value)
+            nodes.append(node)
+        start = {
+            "kind": "start",
+            "node": None,
+            "text": (
+                "The inputs and parameters are given; nothing is computed yet. "
+                f"{len(forward)} forward steps compute every Value"
+                + (
+                    f", then {len(backward)} backward steps find the gradient of "
+                    f"{self.name[self.root]}."
+                    if self.root is not None
+                    else "; with several outputs, there is no backward pass to show."
+                )
+            ),
+        }
+        return {
+            "title": title,
+            "root": self.id[self.root] if self.root is not None else None,
+            "rootName": self.name[self.root] if self.root is not None else None,
+            "nodes": nodes,
+            "steps": [start, *forward, *backward],
+        }
+
+    def _formula(self, value: Value) -> str:
+        """How `value` was computed, in names: ``h1 = sigmoid(t4)``, ``t1 = w1 * x1``."""
+        if value.is_leaf:
+            return ""
+        operands = [self.shown_operand(p) for p in value.parents]
+        return f"{self.name[value]} = {_apply(value.op, operands)}"
+
+    def _forward_step(self, value: Value) -> dict[str, object]:
+        numbers = [self.show(p.data if isinstance(p, Value) else p) for p in value.parents]
+        text = f"{self._formula(value)} = {_apply(value.op, numbers)} = {self.show(value.data)}"
+        return {
+            "kind": "forward",
+            "node": self.id[value],
+            "text": text,
+            "uses": [self.id[p] for p in value.parents if isinstance(p, Value)],
+            "shownData": self.show(value.data),
+        }
+
+    def _backward_steps(self) -> list[dict[str, object]]:
+        """The engine's backward, step by step: each node in reverse topological order hands
+        each of its Value inputs the contribution (upstream gradient) * (local derivative)."""
+        root = self.root
+        out = self.name[root]
+        so_far: dict[Value, float] = {root: 1.0}
+        steps: list[dict[str, object]] = [
+            {
+                "kind": "seed",
+                "node": self.id[root],
+                "text": f"d{out}/d{out} = 1: backward starts at the output.",
+                "grads": {self.id[root]: self.show(1.0)},
+                "targets": [],
+            }
+        ]
+        for node in reversed(self.order):
+            if node.is_leaf:
+                continue
+            upstream = so_far[node]
+            lines = []
+            grads: dict[str, str] = {}
+            targets = []
+            for position, parent in enumerate(node.parents):
+                if not isinstance(parent, Value):
+                    continue
+                local = local_derivative(node, position)
+                added = contribution(node, position, upstream)
+                target = self.name[parent]
+                rule = self._rule(node, position)
+                line = (
+                    f"d{self.name[node]}/d{target} = {rule} = {self.show(local)}\nd{out}/d{target} "
+                )
+                earlier = so_far.get(parent)
+                if earlier is None:
+                    total = added
+                    line += (
+                        f"= d{out}/d{self.name[node]} · d{self.name[node]}/d{target} = "
+                        f"{self.show(upstream)} · {self.show(local)} = {self.show(total)}"
+                    )
+                else:
+                    total = earlier + added
+                    line += (
+                        f"= {self.show(earlier)} (so far) + d{out}/d{self.name[node]} · "
+                        f"d{self.name[node]}/d{target} = {self.show(earlier)} + "
+                        f"{self.show(upstream)} · {self.show(local)} = {self.show(total)}"
+                        f"\n{target} is used more than once: its contributions add up."
+                    )
+                so_far[parent] = total
+                lines.append(line)
+                grads[self.id[parent]] = self.show(total)
+                targets.append(self.id[parent])
+            steps.append(
+                {
+                    "kind": "backward",
+                    "node": self.id[node],
+                    "text": f"Through {self._formula(node)}:\n" + "\n".join(lines),
+                    "grads": grads,
+                    "targets": targets,
+                }
+            )
+        return steps
+
+    def _rule(self, node: Value, position: int) -> str:
+        rules = _RULES.get(node.op)
+        if rules is None:
+            return f"the local derivative of {node.op}"
+        names = [self.shown_operand(p) for p in node.parents]
+        return rules[position].format(
+            a=names[0], b=names[1] if len(names) > 1 else "", out=self.name[node]
+        )
+
+    # ------------------------------------------------------------------ chain-rule paths
+    def _paths(self, start: Value) -> dict[str, object]:
+        """The paths from `start` to the output, written as the article writes its chain rule.
+
+        A path's factors are the derivatives between the labelled Values it passes (the names a
+        reader gave), each the product of the engine's local derivatives along its stretch.
+        """
+        root = self.root
+        out = self.name[root]
+        count = self._path_counts()[start]
+        written = []
+        for route in self._routes(start):
+            factors = []  # (name of the upper end, name of the lower end, value)
+            lower, value = start, 1.0
+            for node, position in route:
+                value *= self._local(node, position)
+                if node is root or node.label:
+                    factors.append((self.name[node], self.name[lower], value))
+                    lower, value = node, 1.0
+            if not factors:  # start is the root itself
+                factors = [(out, out, 1.0)]
+            symbols = " · ".join(f"d{upper}/d{below}" for upper, below, _ in factors)
+            numbers = " · ".join(self.show(v) for _, _, v in factors)
+            product = 1.0
+            for _, _, v in factors:
+                product *= v
+            names = [self.name[start], *(self.name[node] for node, _ in route)]
+            if len(names) > MAX_ROUTE:
+                left = MAX_ROUTE // 2
+                hidden = len(names) - 2 * left
+                names = [*names[:left], f"({hidden} more)", *names[-left:]]
+            written.append(
+                {
+                    "symbols": f"d{out}/d{self.name[start]} = {symbols}",
+                    "numbers": numbers,
+                    "value": self.show(product),
+                    "route": " → ".join(names),
+                }
+            )
+        return {
+            "count": str(count),
+            "paths": written,
+            "total": repr(self.gradient[start]),
+        }
+
+    def _local(self, node: Value, position: int) -> float:
+        key = (node, position)
+        found = self._locals.get(key)
+        if found is None:
+            found = self._locals[key] = local_derivative(node, position)
+        return found
+
+    def _path_counts(self) -> dict[Value, int]:
+        """How many paths lead from each Value to the output (Python ints do not overflow)."""
+        if not self._counts:
+            counts = {value: 0 for value in self.order}
+            counts[self.root] = 1
+            for node in reversed(self.order):
+                for parent in node.parents:
+                    if isinstance(parent, Value):
+                        counts[parent] += counts[node]
+            self._counts = counts
+        return self._counts
+
+    def _routes(self, start: Value) -> list[list[tuple[Value, int]]]:
+        """Up to MAX_PATHS routes from `start` to the output: (user, input position) steps."""
+        users = self._users()
+        routes: list[list[tuple[Value, int]]] = []
+        stack: list[tuple[Value, list[tuple[Value, int]]]] = [(start, [])]
+        while stack and len(routes) < MAX_PATHS:
+            node, route = stack.pop()
+            if node is self.root:
+                routes.append(route)
+                continue
+            for user, position in reversed(users[node]):
+                stack.append((user, [*route, (user, position)]))
+        return routes
+
+    def _users(self) -> dict[Value, list[tuple[Value, int]]]:
+        if not self._user_lists:
+            users: dict[Value, list[tuple[Value, int]]] = {value: [] for value in self.order}
+            for node in self.order:
+                for position, parent in enumerate(node.parents):
+                    if isinstance(parent, Value):
+                        users[parent].append((node, position))
+            self._user_lists = users
+        return self._user_lists
+
+
+def _apply(op: str, operands: list[str]) -> str:
+    if op in _INFIX and len(operands) == 2:
+        return f"{operands[0]} {op} {operands[1]}"
+    if op == "neg":
+        return f"-({operands[0]})"
+    return f"{op}({', '.join(operands)})"
+
+
+def _names(order: list[Value]) -> dict[Value, str]:
+    """Each Value's name on the page: its label (as drawn), else t1, t2, ... in reading order,
+    skipping names that a label already uses."""
+    taken = {value.label for value in order}
+    names = {}
+    counter = 0
+    for value in order:
+        if value.label:
+            names[value] = " ".join(visible_lines(value.label))
+            continue
+        counter += 1
+        while f"t{counter}" in taken:
+            counter += 1
+        names[value] = f"t{counter}"
+    return names
+
+
+def _page(svg: str, data: dict[str, object]) -> str:
+    """The page: the SVG drawing, the data as JSON, the script and the style, all inline."""
+    from importlib import resources
+
+    svg = svg[svg.index("<svg") :]  # no XML declaration or DOCTYPE inside HTML
+    # Inside <script>, "</" or "<!--" could end or confuse the element: JSON spells "<" another
+    # way. Numbers are written as Python's repr, in strings, so NaN and inf are no trouble.
+    payload = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+    script = resources.files("autograd.draw").joinpath("page.js").read_text(encoding="utf-8")
+    style = resources.files("autograd.draw").joinpath("page.css").read_text(encoding="utf-8")
+    title = html.escape(str(data["title"]))
+    return _TEMPLATE.format(title=title, style=style, svg=svg, data=payload, script=script)
+
+
+# The Content-Security-Policy allows only what the page itself holds: no request can leave it.
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; \
+script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{style}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<p class="help">Step with <kbd>→</kbd> and <kbd>←</kbd>, play or pause with <kbd>Space</kbd>,
+start again with <kbd>Home</kbd>, jump to the end with <kbd>End</kbd>. Click a Value to see its
+chain-rule paths.</p>
+</header>
+<nav id="controls">
+<button id="reset" title="Start again (Home)">⏮ Reset</button>
+<button id="back" title="Step back (←)">◀ Back</button>
+<button id="play" title="Play or pause (Space)">▶ Play</button>
+<button id="step" title="Step (→)">Step ▶</button>
+<input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
+<span id="counter"></span>
+<label><input id="fit" type="checkbox" checked> fit to width</label>
+</nav>
+<main>
+<section id="graph" class="fit">
+{svg}</section>
+<aside>
+<h2 id="phase"></h2>
+<pre id="step-text"></pre>
+<div id="node-panel" hidden>
+<h2 id="node-name"></h2>
+<pre id="node-text"></pre>
+<div id="node-paths"></div>
+</div>
+</aside>
+</main>
+<noscript>Stepping needs JavaScript; the drawing above shows the final numbers.</noscript>
+<script type="application/json" id="data">{data}</script>
+<script>
+{script}</script>
+</body>
+</html>
+"""
