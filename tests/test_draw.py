@@ -11,7 +11,10 @@ import math
 import os
 import re
 import stat
+import subprocess
+import sys
 import sysconfig
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -548,3 +551,86 @@ def test_model_dot_is_deterministic():
         return model_to_dot(MLP(2, [3, 2], seed=7), [0.5, -1.5], [1.0, 0.0]).source
 
     assert source() == source()
+
+
+# ---------------------------------------------------------------------- hardening
+def test_a_label_that_is_not_a_str_is_named():
+    x = Value(1.0, label="x")
+    y = x * 2
+    y.label = 3  # set after construction, where Value's own check does not run
+    with pytest.raises(TypeError, match=r"label 3, a int"):
+        to_dot(y)
+    with pytest.raises(TypeError, match=r"label 3, a int"):
+        to_svg(y)
+
+
+def test_a_renderer_that_writes_invalid_utf8_raises_render_error(monkeypatch, tmp_path):
+    command = fake_renderer(tmp_path, r"cat > /dev/null; printf '<svg>\377\376</svg>'")
+    monkeypatch.setenv(RENDERER_ENV, command)
+    with pytest.raises(RenderError, match="not UTF-8"):
+        to_svg(Value(1.0))
+    with pytest.warns(RuntimeWarning, match="not UTF-8"):
+        assert Value(1.0)._repr_svg_() is None
+
+
+def process_is_gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat_file:
+            return stat_file.read().split(")")[-1].split()[0] == "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from /proc")
+def test_a_renderer_that_times_out_is_stopped_with_its_children(monkeypatch, tmp_path):
+    pid_file = tmp_path / "child.pid"
+    # A wrapper script that starts a child of its own (its output elsewhere, as a daemon's).
+    script = f"sleep 30 > /dev/null 2>&1 & echo $! > {pid_file}; exec sleep 30"
+    monkeypatch.setenv(RENDERER_ENV, fake_renderer(tmp_path, script))
+    with pytest.raises(RenderError, match="did not finish"):
+        to_svg(Value(1.0), timeout=0.5)
+    child = int(pid_file.read_text())
+    for _ in range(50):
+        if process_is_gone(child):
+            break
+        time.sleep(0.02)
+    gone = process_is_gone(child)
+    if not gone:
+        os.kill(child, 9)
+    assert gone, "the renderer's child is still running"
+
+
+def test_a_renderers_long_message_is_shortened(monkeypatch, tmp_path):
+    script = "cat > /dev/null; head -c 50000000 /dev/zero | tr '\\0' x >&2; exit 1"
+    monkeypatch.setenv(RENDERER_ENV, fake_renderer(tmp_path, script))
+    with pytest.raises(RenderError, match="exit code 1") as error:
+        to_svg(Value(1.0))
+    message = str(error.value)
+    assert len(message) < 3000
+    assert "more characters" in message
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"timeout": math.nan}, ValueError, "timeout must be a positive, finite"),
+        ({"timeout": math.inf}, ValueError, "timeout must be a positive, finite"),
+        ({"timeout": 0}, ValueError, "timeout must be a positive, finite"),
+        ({"timeout": "5"}, TypeError, "timeout must be a number"),
+        ({"max_nodes": "10"}, TypeError, "max_nodes must be an int"),
+        ({"max_nodes": 10.0}, TypeError, "max_nodes must be an int"),
+        ({"max_nodes": 0}, ValueError, "max_nodes must be at least 1"),
+    ],
+)
+def test_limits_are_checked_with_clear_errors(options, error, match):
+    with pytest.raises(error, match=match):
+        to_svg(Value(1.0), **options)
+    if "timeout" in options:
+        with pytest.raises(error, match=match):
+            render_svg("digraph { a }", **options)
+
+
+def test_importing_autograd_loads_neither_graphviz_nor_subprocess():
+    code = "import sys, autograd, nn; print(sorted({'graphviz', 'subprocess'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
