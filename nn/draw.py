@@ -158,7 +158,8 @@ def _draw_forward_pass(
     """Run the model on `x` (and the loss, given a target), then draw it with `draw`."""
     outputs, groups, inputs = _forward(model, x)
     if target is None:
-        options.update(groups=groups, inputs=inputs, hints=_layout_hints(outputs, groups))
+        hints = _layout_hints(outputs, groups, inputs, options["direction"])
+        options.update(groups=groups, inputs=inputs, hints=hints)
         if draw is to_html:  # a page shows the gradients of the output
             return draw(outputs, **options)
         return draw(outputs, show_grad=False, **options)
@@ -167,10 +168,12 @@ def _draw_forward_pass(
         raise TypeError(f"loss must return a Value, not {type(error).__name__}")
     if not error.label:
         error.label = "loss"
-    options.update(groups=groups, inputs=inputs, hints=_layout_hints([error], groups))
-    # backward accumulates into the parameters: they are zeroed first, so that the drawing shows
-    # this sample's gradients alone, and their own gradients are put back after drawing.
-    parameters = model.parameters()
+    hints = _layout_hints([error], groups, inputs, options["direction"])
+    options.update(groups=groups, inputs=inputs, hints=hints)
+    # backward accumulates into the leaves: the parameters and the input Values are zeroed first,
+    # so that the drawing shows this sample's gradients alone, and their own gradients are put
+    # back after drawing.
+    parameters = [*model.parameters(), *(x for x in inputs if x not in model.parameters())]
     saved = [parameter.grad for parameter in parameters]
     try:
         for parameter in parameters:
@@ -251,7 +254,9 @@ def _computed_after(output: Value, xs: list[Value]) -> list[Value]:
     return found
 
 
-def _layout_hints(outputs: list[Value], groups: list[Group]) -> list[tuple[Value, Value]]:
+def _layout_hints(
+    outputs: list[Value], groups: list[Group], model_inputs: list[Value], direction: object
+) -> list[tuple[Value, Value]]:
     """Pairs (before, after) that put each neuron's leaves (its weights and bias) to the right of
     what flows into it, and keep neurons and weights in the article's order.
 
@@ -272,6 +277,9 @@ def _layout_hints(outputs: list[Value], groups: list[Group]) -> list[tuple[Value
     * every other leaf (the bias), and the group's first leaf as well, hangs from the group's
       anchor: the input at the same relative height as the group among its sibling groups (a
       layer's first neuron from the first input, its last neuron from the last input).
+
+    Top to bottom, the first layer's leaves are left beside the inputs, in their row: the inputs'
+    edges into the layer are then short and straight (see `autograd.to_dot`'s `inputs`).
     """
     order = topological_order(outputs)
     number = {value: i for i, value in enumerate(order)}
@@ -324,6 +332,9 @@ def _layout_hints(outputs: list[Value], groups: list[Group]) -> list[tuple[Value
                 has_first_leaf.add(group)
                 sources.append(anchor[group])
             hints.extend((source, value) for source in dict.fromkeys(sources))
+    if direction == "TB":
+        beside = set(model_inputs)
+        hints = [(source, leaf) for source, leaf in hints if source not in beside]
     return hints
 
 

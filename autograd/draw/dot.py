@@ -99,9 +99,10 @@ def to_dot(
     `digits` is the number of significant digits shown for data and grad; `show_grad=False` leaves
     the grads out. `groups` draws boxes around Values (see `Group`). `inputs` are leaves to line
     up in a column of their own at the far left, top to bottom in the given order (a model's input
-    vector); they may not be in a group. `hints` are pairs ``(before, after)`` of drawn Values
-    that only steer the layout: `after` goes at least one column further on than `before` (an
-    invisible edge). `direction` is "LR" (inputs on the left) or "TB" (inputs on top). The same
+    vector; drawn top to bottom, a row at the top); they may not be in a group. `hints` are pairs
+    ``(before, after)`` of drawn Values that only steer the layout: `after` goes at least one
+    column further on than `before` (an invisible edge). `direction` is "LR" (inputs on the left)
+    or "TB" (inputs on top, which suits a narrow page). The same
     graph and options always give byte-identical DOT.
 
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
@@ -181,7 +182,7 @@ def dot_graph(
     for before, after in hints:
         graph.edge(f"v{number[before]}", f"v{number[after]}", style="invis")
     if inputs:
-        _line_up_inputs(graph, inputs, order, number)
+        _line_up_inputs(graph, inputs, order, number, push_leaves=direction == "LR")
     if legend:
         _draw_legend(graph, [f"v{number[output]}" for output in outputs])
     return graph
@@ -253,8 +254,9 @@ def _checked_hints(
     return checked
 
 
-def _line_up_inputs(graph, inputs, order, number) -> None:
-    """Put the inputs in one column, in order, with the leaves used beside them to their right."""
+def _line_up_inputs(graph, inputs, order, number, push_leaves: bool) -> None:
+    """Put the inputs in one column (a row, top to bottom), in order; left to right, push the
+    leaves used beside them (a neuron's weights) one column further on."""
     with graph.subgraph() as column:
         column.attr(rank="same")
         for value in inputs:
@@ -263,7 +265,12 @@ def _line_up_inputs(graph, inputs, order, number) -> None:
         for upper, lower in itertools.pairwise(inputs):
             column.edge(f"v{number[upper]}", f"v{number[lower]}", style="invis")
     # Left alone, Graphviz would put a weight in the inputs' column, since both feed the same
-    # product. Invisible edges (they only steer the layout) push such leaves a rank to the right.
+    # product, and a layer's box drawn left to right would then stand above or below the inputs.
+    # Invisible edges (they only steer the layout) push such leaves a rank to the right. Top to
+    # bottom, the inputs are best in the weights' row, beside the layer's box: their edges into
+    # it are then short and straight, where a longer edge would have to go round the box.
+    if not push_leaves:
+        return
     is_input = set(inputs)
     for value in order:
         for position, parent in enumerate(value.parents):
