@@ -1,12 +1,16 @@
 """The article, step by step: Victor Zhou's introduction to neural networks, run with backproplab.
 
-    python -m demos.article [--epochs 1000] [--seed 0] [--out out/article]
+    python -m demos.article [--epochs 1000] [--seed 0] [--out out/article] [--html]
 
 Every number the article prints comes out again, computed with `autograd` and `nn`: a neuron's
 output, the 2-2-1 network's output, the mean squared error, then the worked backpropagation example,
 where each factor the article derives by hand stands beside the one autograd finds. Then the network
-is trained on four people, predicts Emily and Frank, and is drawn as an SVG picture.
-The same seed always prints the same text.
+is trained on four people, predicts Emily and Frank, and is drawn as an SVG picture. With
+``--html`` the worked example is also written as a page that steps through its forward and
+backward pass in a browser. The same seed always prints the same text.
+
+The names are the article's: inputs x1, x2, weights w1 to w6, biases b1 to b3, hidden neurons h1,
+h2 and the output neuron o1 (y_pred).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from nn import (
     Neuron,
     Person,
     fit,
+    model_to_html,
     model_to_svg,
     mse_loss,
     people,
@@ -51,6 +56,11 @@ def demo(argv: Sequence[str] | None) -> None:
         seed=0,
         out="out/article",
     )
+    parser.add_argument(
+        "--html",
+        action="store_true",
+        help="also write the worked example as a page to step through in a browser",
+    )
     args = parse(parser, argv)
     print('Victor Zhou\'s "Introduction to Neural Networks", step by step with backproplab')
     print(f"(seed {args.seed}, {args.epochs} epochs; --help lists the options)")
@@ -58,6 +68,8 @@ def demo(argv: Sequence[str] | None) -> None:
     a_network()
     the_loss()
     backpropagation()
+    if args.html:
+        explorable(args.out)
     model = training(args.epochs, args.seed)
     predictions(model)
     drawing(model, args.out)
@@ -89,7 +101,9 @@ def backpropagation() -> None:
     alice = PEOPLE[0]
     x = list(alice.shifted)
     y_true = float(alice.gender)
-    print(f"   All weights 1, all biases 0, and only Alice: x = {_ints(x)}, y_true = {y_true:g}.")
+    print(
+        f"   All weights 1, all biases 0, and only Alice: x1, x2 = {_ints(x)}, y_true = {y_true:g}."
+    )
     print("   f is the sigmoid, f' its derivative f(1 - f); L = (y_true - y_pred)^2.")
 
     # By hand: the article's chain of partial derivatives, in plain floats.
@@ -116,11 +130,11 @@ def backpropagation() -> None:
     loss.backward()
 
     rows = [
-        ("h1 = h2 = f(w1 x0 + w2 x1 + b1)", hand_h1, h1.data),
+        ("h1 = h2 = f(w1 x1 + w2 x2 + b1)", hand_h1, h1.data),
         ("y_pred = o1 = f(w5 h1 + w6 h2 + b3)", hand_y_pred, y_pred.data),
         ("dL/dy_pred = -2 (y_true - y_pred)", d_L_d_ypred, auto_d_L_d_ypred),
         ("dy_pred/dh1 = w5 f'(w5 h1 + w6 h2 + b3)", d_ypred_d_h1, auto_d_ypred_d_h1),
-        ("dh1/dw1 = x0 f'(w1 x0 + w2 x1 + b1)", d_h1_d_w1, auto_d_h1_d_w1),
+        ("dh1/dw1 = x1 f'(w1 x1 + w2 x2 + b1)", d_h1_d_w1, auto_d_h1_d_w1),
         ("dL/dw1 = the product of those three", hand_d_L_d_w1, weight_w1.grad),
     ]
     print()
@@ -132,6 +146,45 @@ def backpropagation() -> None:
     print("   autograd's column: grad(L, [y_pred]), grad(y_pred, [h1]), grad(h1, [w1]), and")
     print("   w1.grad after L.backward().")
     print("   dL/dw1 > 0: raising w1 would raise the loss a little, so training lowers w1.")
+
+
+def explorable(out: Path) -> None:
+    """The worked example as a page: step through its forward and backward pass, click w1."""
+    model = worked_example_model()
+    x = [Value(value, label=f"x{i + 1}") for i, value in enumerate(PEOPLE[0].shifted)]
+
+    def loss(y_true: Sequence[float], y_pred: Sequence[Value]) -> Value:
+        error = mse_loss(y_true, y_pred)
+        error.label = "L"  # the article's name for the loss
+        return error
+
+    try:
+        page = model_to_html(
+            model,
+            x,
+            target=PEOPLE[0].gender,
+            loss=loss,
+            direction="TB",
+            title="The article's worked example: Alice, every weight 1, every bias 0",
+        )
+    except RenderError as error:
+        print(f"   No page: {error}")
+        return
+    path = out / "backprop.html"
+    write_text(path, page)
+    print()
+    print(f"   The same, step by step in a web browser: {path}")
+    print("   (click w1 for the chain rule above, with its numbers; #node=w1 at the end of the")
+    print("   address opens it there).")
+
+
+def worked_example_model() -> MLP:
+    """The article's network with every weight 1 and every bias 0, its parameters named w1..b3."""
+    model = MLP(2, [2, 1])
+    for parameter, name in zip(model.parameters(), PARAMETER_NAMES, strict=True):
+        parameter.data = 0.0 if name.startswith("b") else 1.0
+        parameter.label = name
+    return model
 
 
 def training(epochs: int, seed: int) -> MLP:
@@ -186,7 +239,7 @@ def drawing(model: MLP, out: Path) -> None:
     for parameter, name in zip(model.parameters(), PARAMETER_NAMES):
         parameter.label = name
     try:
-        svg = model_to_svg(model, inputs, target=EMILY.gender)
+        svg = model_to_svg(model, inputs, target=EMILY.gender, direction="TB")
     except RenderError as error:
         print(f"   No drawing: {error}")
         return

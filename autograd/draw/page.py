@@ -24,6 +24,7 @@ derivative (from the engine's table of derivative rules), each contribution and 
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -167,9 +168,9 @@ class _Story:
         self.id = {value: f"v{i}" for i, value in enumerate(self.order)}
         self.root = outputs[0] if len(outputs) == 1 else None
         self.gradient: dict[Value, float] = {}
-        self._locals: dict[tuple[Value, int], float] = {}
+        self._locals: dict[tuple[Value, Value], float] = {}
         self._counts: dict[Value, int] = {}
-        self._user_lists: dict[Value, list[tuple[Value, int]]] = {}
+        self._user_lists: dict[Value, list[Value]] = {}
         if self.root is not None:
             # The engine's gradients of the output, leaving every Value's own grad alone.
             found = grad(self.root, self.order)
@@ -316,90 +317,107 @@ class _Story:
 
     # ------------------------------------------------------------------ chain-rule paths
     def _paths(self, start: Value) -> dict[str, object]:
-        """The paths from `start` to the output, written as the article writes its chain rule.
+        """The paths from `start` to the output, written as the article writes its chain rule:
+        ``dL/dw1 = dL/do1 · do1/dh1 · dh1/dw1``.
 
         A path's factors are the derivatives between the labelled Values it passes (the names a
-        reader gave), each the product of the engine's local derivatives along its stretch.
+        reader gave), each the product of the engine's local derivatives along its stretch. A
+        Value that enters one operation twice (``t * t``) takes one path through it, whose local
+        derivative is the sum of both (2t).
         """
         root = self.root
         out = self.name[root]
-        count = self._path_counts()[start]
         written = []
         for route in self._routes(start):
             factors = []  # (name of the upper end, name of the lower end, value)
             lower, value = start, 1.0
-            for node, position in route:
-                value *= self._local(node, position)
+            for below, node in itertools.pairwise([start, *route]):
+                value *= self._hop(node, below)
                 if node is root or node.label:
                     factors.append((self.name[node], self.name[lower], value))
                     lower, value = node, 1.0
             if not factors:  # start is the root itself
                 factors = [(out, out, 1.0)]
-            symbols = " · ".join(f"d{upper}/d{below}" for upper, below, _ in factors)
-            numbers = " · ".join(self.show(v) for _, _, v in factors)
+            factors.reverse()  # from the output down, as the article writes them
             product = 1.0
-            for _, _, v in factors:
-                product *= v
-            names = [self.name[start], *(self.name[node] for node, _ in route)]
+            for _, _, factor in factors:
+                product *= factor
+            names = [self.name[start], *(self.name[node] for node in route)]
             if len(names) > MAX_ROUTE:
                 left = MAX_ROUTE // 2
-                hidden = len(names) - 2 * left
-                names = [*names[:left], f"({hidden} more)", *names[-left:]]
+                names = [*names[:left], f"({len(names) - 2 * left} more)", *names[-left:]]
+            symbols = " · ".join(f"d{upper}/d{below}" for upper, below, _ in factors)
             written.append(
                 {
                     "symbols": f"d{out}/d{self.name[start]} = {symbols}",
-                    "numbers": numbers,
+                    "numbers": " · ".join(self.show(factor) for _, _, factor in factors),
                     "value": self.show(product),
                     "route": " → ".join(names),
                 }
             )
         return {
-            "count": str(count),
+            "count": str(self._path_counts()[start]),
             "paths": written,
             "total": repr(self.gradient[start]),
         }
 
-    def _local(self, node: Value, position: int) -> float:
-        key = (node, position)
+    def _hop(self, node: Value, operand: Value) -> float:
+        """d node / d operand, summed over each place `operand` takes among node's inputs."""
+        key = (node, operand)
         found = self._locals.get(key)
         if found is None:
-            found = self._locals[key] = local_derivative(node, position)
+            found = 0.0
+            for position, parent in enumerate(node.parents):
+                if parent is operand:
+                    found += local_derivative(node, position)
+            self._locals[key] = found
         return found
 
     def _path_counts(self) -> dict[Value, int]:
         """How many paths lead from each Value to the output (Python ints do not overflow)."""
         if not self._counts:
+            users = self._users()
             counts = {value: 0 for value in self.order}
             counts[self.root] = 1
             for node in reversed(self.order):
-                for parent in node.parents:
-                    if isinstance(parent, Value):
-                        counts[parent] += counts[node]
+                counts[node] += sum(counts[user] for user in users[node])
             self._counts = counts
         return self._counts
 
-    def _routes(self, start: Value) -> list[list[tuple[Value, int]]]:
-        """Up to MAX_PATHS routes from `start` to the output: (user, input position) steps."""
+    def _routes(self, start: Value) -> list[list[Value]]:
+        """Up to MAX_PATHS routes from `start` to the output: the Values after `start`, in order.
+
+        Depth first; each stack entry links back to the one it came from, so that a route is
+        only spelled out once it reaches the output.
+        """
         users = self._users()
-        routes: list[list[tuple[Value, int]]] = []
-        stack: list[tuple[Value, list[tuple[Value, int]]]] = [(start, [])]
+        routes: list[list[Value]] = []
+        Link = tuple[Value, "Link | None"]
+        stack: list[Link] = [(start, None)]
         while stack and len(routes) < MAX_PATHS:
-            node, route = stack.pop()
+            link = stack.pop()
+            node = link[0]
             if node is self.root:
-                routes.append(route)
+                route = []
+                walk: Link | None = link
+                while walk is not None and walk[0] is not start:
+                    route.append(walk[0])
+                    walk = walk[1]
+                routes.append(route[::-1])
                 continue
-            for user, position in reversed(users[node]):
-                stack.append((user, [*route, (user, position)]))
+            for user in reversed(users[node]):
+                stack.append((user, link))
         return routes
 
-    def _users(self) -> dict[Value, list[tuple[Value, int]]]:
+    def _users(self) -> dict[Value, list[Value]]:
+        """The operations each Value feeds, each once, in reading order."""
         if not self._user_lists:
-            users: dict[Value, list[tuple[Value, int]]] = {value: [] for value in self.order}
+            users: dict[Value, dict[Value, None]] = {value: {} for value in self.order}
             for node in self.order:
-                for position, parent in enumerate(node.parents):
+                for parent in node.parents:
                     if isinstance(parent, Value):
-                        users[parent].append((node, position))
-            self._user_lists = users
+                        users[parent][node] = None
+            self._user_lists = {value: list(found) for value, found in users.items()}
         return self._user_lists
 
 
@@ -462,7 +480,7 @@ start again with <kbd>Home</kbd>, jump to the end with <kbd>End</kbd>. Click a V
 chain-rule paths.</p>
 </header>
 <nav id="controls">
-<button id="reset" title="Start again (Home)">⏮ Reset</button>
+<button id="reset" title="Start again (Home)">Reset</button>
 <button id="back" title="Step back (←)">◀ Back</button>
 <button id="play" title="Play or pause (Space)">▶ Play</button>
 <button id="step" title="Step (→)">Step ▶</button>
