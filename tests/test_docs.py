@@ -27,7 +27,7 @@ def test_every_public_name_is_in_the_api_reference(module):
 
 
 def test_readme_python_examples_run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the drawing example writes neuron.svg
+    monkeypatch.chdir(tmp_path)  # the drawing examples write neuron.svg and neuron.html
     blocks = code_blocks("python")
     assert len(blocks) >= 6
     namespaces = []
@@ -35,9 +35,11 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
         namespaces.append({})
         exec(compile(block, "README.md", "exec"), namespaces[-1])
     assert (tmp_path / "neuron.svg").read_text().startswith("<?xml")
+    assert (tmp_path / "neuron.html").read_text().startswith("<!DOCTYPE html>")
     # What the examples' comments promise.
     first = namespaces[0]
-    assert first["x"].grad == pytest.approx(7 * (1 - math.tanh(10) ** 2))
+    assert first["x"].grad == pytest.approx((2 * 0.5 + 3) * (1 - math.tanh(1.75) ** 2))
+    assert first["x"].grad == pytest.approx(0.455, abs=5e-4)  # the number the comment shows
     nn_example = next(space for space in namespaces if "EMILY" in space)
     assert nn_example["model"](nn_example["EMILY"].shifted).data > 0.9
     higher = next(space for space in namespaces if "d3y" in space)
