@@ -2,6 +2,7 @@
 
     python benchmarks/bench_draw.py                      # 100, 1000, 2000 and 5000 nodes
     python benchmarks/bench_draw.py 300 3000 --timeout 60
+    python benchmarks/bench_draw.py 2000 --page          # to_html's page, opened in Chromium
 
 Graph shapes, each grown to about the requested number of nodes (Values, operations, constants):
 
@@ -14,6 +15,13 @@ Graph shapes, each grown to about the requested number of nodes (Values, operati
 Each renderer found (graphviz-pure, a system dot) renders each graph once. A render that outlasts
 the timeout is reported as such rather than waited for. These figures chose
 `autograd.draw.MAX_NODES`.
+
+With ``--page``, each model graph is written as a stepping page (`nn.model_to_html`) instead, and
+opened from file:// in headless Chromium (Debian's chromium and chromium-driver, through Selenium):
+the time to write the page, its size, and how long the browser takes from the start of navigation
+to the end of the load event (the page's script has run) and to the first frame drawn after it,
+the median of 5 openings each in a fresh tab; and, for comparison, the first frame of the same
+drawing alone in a page without data or script.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from collections.abc import Callable
 
 from autograd import Value, to_dot
 from autograd.draw import count_nodes
-from nn import MLP, model_to_dot, mse_loss
+from nn import MLP, model_to_dot, model_to_html, mse_loss
 
 SIZES = (100, 1000, 2000, 5000)
 
@@ -125,12 +133,98 @@ def render_seconds(command: str, source: str, timeout: float) -> str:
     return f"{time.perf_counter() - start:.2f}"
 
 
+def page_model(target_nodes: int) -> tuple[MLP, list[float]]:
+    x = [0.5, -1.0, 0.25, 2.0]
+    depth = 1
+    while count_nodes(mse_loss([1.0], [MLP(4, [4] * depth + [1], seed=0)(x)])) < target_nodes:
+        depth += 1
+    return MLP(4, [4] * depth + [1], seed=0), x
+
+
+def bench_pages(sizes: list[int], timeout: float) -> None:
+    import statistics
+    import tempfile
+    from pathlib import Path
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="bench-draw-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(
+        service=Service(executable_path="/usr/bin/chromedriver"), options=options
+    )
+    print("page: nodes, seconds to write it, its size, and in Chromium (median of 5, ms):")
+    print(
+        f"{'nodes':>6} {'write s':>8} {'MB':>6} {'load ms':>8} {'frame ms':>9} "
+        f"{'svg frame ms':>12} {'steps':>6}"
+    )
+    try:
+        for size in sizes:
+            model, x = page_model(size)
+            nodes = count_nodes(mse_loss([1.0], [model(x)]))
+            start = time.perf_counter()
+            html = model_to_html(model, x, 1.0, max_nodes=max(nodes, 2000), timeout=timeout)
+            write_seconds = time.perf_counter() - start
+            folder = Path(tempfile.mkdtemp(prefix="bench-draw-"))
+            path = folder / "page.html"
+            path.write_text(html, encoding="utf-8")
+            # The same drawing alone, without data or script: what the browser needs anyway.
+            bare = folder / "drawing.html"
+            svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+            bare.write_text(f"<!DOCTYPE html><html><body>{svg}</body></html>", encoding="utf-8")
+            times: dict[Path, list[tuple[float, float]]] = {path: [], bare: []}
+            for _ in range(5):
+                for opened in times:  # alternating, so that both see the same machine load
+                    driver.switch_to.new_window("tab")
+                    driver.get(opened.as_uri())
+                    times[opened].append(
+                        driver.execute_script(
+                            "const navigation = performance.getEntriesByType('navigation')[0];"
+                            "return new Promise((done) => requestAnimationFrame(() =>"
+                            " requestAnimationFrame(() => done([navigation.loadEventEnd,"
+                            " performance.now()]))));"
+                        )
+                    )
+                    driver.close()
+                    driver.switch_to.window(driver.window_handles[0])
+            load = statistics.median(load for load, _ in times[path])
+            frame = statistics.median(frame for _, frame in times[path])
+            bare_frame = statistics.median(frame for _, frame in times[bare])
+            steps = html.count('"kind": "')
+            print(
+                f"{nodes:>6} {write_seconds:>8.2f} {len(html.encode()) / 1e6:>6.2f} "
+                f"{load:>8.0f} {frame:>9.0f} {bare_frame:>12.0f} {steps:>6}",
+                flush=True,
+            )
+    finally:
+        driver.quit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=SIZES, help="node counts to reach")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per render")
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
+    parser.add_argument("--page", action="store_true", help="time to_html pages in Chromium")
     args = parser.parse_args()
+    if args.page:
+        bench_pages(args.sizes, args.timeout)
+        return
     commands = renderers()
     print(f"renderers: {commands or 'none found'}")
     print("seconds: to_dot (DOT text) and render (DOT to SVG) with each renderer")

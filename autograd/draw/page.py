@@ -45,11 +45,12 @@ from autograd.graph import as_roots, topological_order
 if TYPE_CHECKING:
     from autograd.draw.dot import Group
 
-MAX_PATHS = 6
-"""Chain-rule paths written out per Value; the page says how many more there are."""
+MAX_PATHS = 3
+"""Chain-rule paths written out per Value; the page says how many more there are. (In a deep
+network their number grows exponentially, and the page's size with it.)"""
 
-MAX_ROUTE = 14
-"""Values named along one path before the middle of a longer route is left out."""
+MAX_ROUTE = 10
+"""Values named along one path, and factors written out, before the middle is left out."""
 
 # Infix operations are written a + b; every other operation as a function call, op(a).
 _INFIX = {"+", "-", "*", "/", "**"}
@@ -342,15 +343,13 @@ class _Story:
             product = 1.0
             for _, _, factor in factors:
                 product *= factor
-            names = [self.name[start], *(self.name[node] for node in route)]
-            if len(names) > MAX_ROUTE:
-                left = MAX_ROUTE // 2
-                names = [*names[:left], f"({len(names) - 2 * left} more)", *names[-left:]]
-            symbols = " · ".join(f"d{upper}/d{below}" for upper, below, _ in factors)
+            names = _shortened([self.name[start], *(self.name[node] for node in route)])
+            symbols = _shortened([f"d{upper}/d{below}" for upper, below, _ in factors])
+            numbers = _shortened([self.show(factor) for _, _, factor in factors])
             written.append(
                 {
-                    "symbols": f"d{out}/d{self.name[start]} = {symbols}",
-                    "numbers": " · ".join(self.show(factor) for _, _, factor in factors),
+                    "symbols": f"d{out}/d{self.name[start]} = {' · '.join(symbols)}",
+                    "numbers": " · ".join(numbers),
                     "value": self.show(product),
                     "route": " → ".join(names),
                 }
@@ -419,6 +418,14 @@ class _Story:
                         users[parent][node] = None
             self._user_lists = {value: list(found) for value, found in users.items()}
         return self._user_lists
+
+
+def _shortened(items: list[str]) -> list[str]:
+    """`items`, or its first and last few with the number left out between them."""
+    if len(items) <= MAX_ROUTE:
+        return items
+    keep = MAX_ROUTE // 2
+    return [*items[:keep], f"({len(items) - 2 * keep} more)", *items[-keep:]]
 
 
 def _apply(op: str, operands: list[str]) -> str:
