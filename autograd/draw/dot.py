@@ -131,18 +131,21 @@ def dot_graph(
     hints: Iterable[tuple[Value, Value]] = (),
     direction: str = "LR",
     names: Callable[[Value], str] | None = None,
+    order: list[Value] | None = None,
 ) -> graphviz.Digraph:
     """`to_dot` for outputs already checked (internal: the HTML page also uses it).
 
     `names` gives the name shown in a Value's box instead of its label (the page names unlabelled
-    Values t1, t2, ... so that its steps can refer to them).
+    Values t1, t2, ... so that its steps can refer to them). `order` is the outputs' topological
+    order when the caller has it already.
     """
     import graphviz  # here, not at the top: `import autograd` should not load it
 
     check_digits(digits)
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    order = topological_order(outputs)
+    if order is None:
+        order = topological_order(outputs)
     number = {value: i for i, value in enumerate(order)}
     name = names or _label_of
     for value in order:
@@ -422,8 +425,13 @@ def _escape(text: str) -> str:
 
 def count_nodes(root: Value | Sequence[Value]) -> int:
     """How many nodes `to_dot` draws for `root`: its Values, operations and constants."""
+    return node_count(topological_order(as_roots(root, "count_nodes")))
+
+
+def node_count(order: list[Value]) -> int:
+    """`count_nodes` for a topological order already made (internal)."""
     count = 0
-    for value in topological_order(as_roots(root, "count_nodes")):
+    for value in order:
         count += 1
         if value.parents:
             count += 1 + sum(1 for parent in value.parents if not isinstance(parent, Value))

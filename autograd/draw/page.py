@@ -119,8 +119,9 @@ def to_html(
     check_limits(max_nodes, timeout)
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, not {type(title).__name__}")
-    check_size(outputs, max_nodes)
-    story = _Story(outputs, digits)
+    order = topological_order(outputs)
+    check_size(order, max_nodes)
+    story = _Story(outputs, order, digits)
     graph = dot_graph(
         outputs,
         digits=digits,
@@ -131,6 +132,7 @@ def to_html(
         hints=hints,
         direction=direction,
         names=story.name.__getitem__,
+        order=order,
     )
     svg = render_svg(graph, timeout=timeout)
     page = _page(svg, story.data(title or _default_title(story)))
@@ -161,10 +163,10 @@ def _default_title(story: _Story) -> str:
 class _Story:
     """Everything the page shows, computed once, in Python, by the engine."""
 
-    def __init__(self, outputs: tuple[Value, ...], digits: int) -> None:
+    def __init__(self, outputs: tuple[Value, ...], order: list[Value], digits: int) -> None:
         self.outputs = outputs
         self.digits = digits
-        self.order = topological_order(outputs)
+        self.order = order
         self.name = _names(self.order)
         self.id = {value: f"v{i}" for i, value in enumerate(self.order)}
         self.root = outputs[0] if len(outputs) == 1 else None

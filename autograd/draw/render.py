@@ -16,9 +16,9 @@ import signal
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from autograd.draw.dot import count_nodes, dot_graph
+from autograd.draw.dot import dot_graph, node_count
 from autograd.engine import Value
-from autograd.graph import as_roots
+from autograd.graph import as_roots, topological_order
 
 if TYPE_CHECKING:
     import subprocess
@@ -209,9 +209,11 @@ def to_svg(
     """
     outputs = as_roots(root, "to_svg")  # a wrong argument is named before anything else happens
     check_limits(max_nodes, timeout)
-    check_size(outputs, max_nodes)
+    order = topological_order(outputs)
+    check_size(order, max_nodes)
     graph = dot_graph(
         outputs,
+        order=order,
         digits=digits,
         show_grad=show_grad,
         groups=groups,
@@ -227,9 +229,10 @@ def to_svg(
     return svg
 
 
-def check_size(outputs: tuple[Value, ...], max_nodes: int) -> None:
-    """Refuse a graph of more than `max_nodes` nodes before any work is done on it."""
-    nodes = count_nodes(outputs)
+def check_size(order: list[Value], max_nodes: int) -> None:
+    """Refuse a graph (its topological order) of more than `max_nodes` nodes before any work is
+    done on it."""
+    nodes = node_count(order)
     if nodes > max_nodes:
         raise GraphTooLargeError(
             f"the graph has {nodes} nodes, more than max_nodes={max_nodes}; rendering it would "
