@@ -77,17 +77,17 @@ _RULES: dict[str, tuple[str, ...]] = {
 
 
 def local_derivative(node: Value, position: int) -> float:
-    """d node / d (its input at `position`), evaluated by the engine's own derivative rule.
-
-    The one place where the page reads the engine's table of rules: each rule takes (upstream
-    gradient, output, inputs...) and returns upstream gradient times the local derivative, so an
-    upstream gradient of 1.0 gives the local derivative itself.
-    """
+    """d node / d (its input at `position`): the engine's contribution for an upstream gradient
+    of 1.0."""
     return contribution(node, position, 1.0)
 
 
 def contribution(node: Value, position: int, upstream: float) -> float:
-    """What the engine's backward adds to the gradient of input `position` of `node`."""
+    """What the engine's backward adds to the gradient of input `position` of `node`.
+
+    The one place where the page reads the engine's table of rules: each rule takes (upstream
+    gradient, output, inputs...) and returns upstream gradient times the local derivative.
+    """
     rule = DERIVATIVES[node.op][position]
     operands = [p.data if isinstance(p, Value) else p for p in node.parents]
     return float(rule(upstream, node.data, *operands))
