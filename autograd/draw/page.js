@@ -28,11 +28,24 @@
     edgesInto.get(head).push(group);
   }
   // A Value's box ends in two lines, "data ..." and "grad ...": the texts the steps change.
+  // Graphviz starts each line where its final text would start; a changed text ("grad ?") is
+  // centred in the box instead. The centre is read from the outline's coordinates (x, y pairs):
+  // asking the browser to measure would lay the whole drawing out before it is first shown.
   const lines = new Map();
   for (const node of DATA.nodes) {
     const group = shapes.get(node.id);
     if (!group) continue;
     const texts = group.querySelectorAll("text");
+    const outline = group.querySelector("path, polygon");
+    const numbers = (outline.getAttribute("d") || outline.getAttribute("points") || "")
+      .match(/-?\d+(\.\d+)?/g)
+      .map(Number);
+    const xs = numbers.filter((_, i) => i % 2 === 0);
+    const centre = String((Math.min(...xs) + Math.max(...xs)) / 2);
+    for (const text of [texts[texts.length - 2], texts[texts.length - 1]]) {
+      text.setAttribute("text-anchor", "middle");
+      text.setAttribute("x", centre);
+    }
     lines.set(node.id, { data: texts[texts.length - 2], grad: texts[texts.length - 1] });
   }
   const opOf = (id) => "op" + id.slice(1);

@@ -49,7 +49,7 @@ MAX_PATHS = 3
 """Chain-rule paths written out per Value; the page says how many more there are. (In a deep
 network their number grows exponentially, and the page's size with it.)"""
 
-MAX_ROUTE = 10
+MAX_ROUTE = 14
 """Values named along one path, and factors written out, before the middle is left out."""
 
 # Infix operations are written a + b; every other operation as a function call, op(a).
