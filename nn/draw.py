@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from autograd import Group, Value, to_dot, to_html, to_svg
 from autograd.draw import DEFAULT_TIMEOUT, MAX_NODES, GraphTooLargeError, RenderError
@@ -34,10 +34,11 @@ from nn.losses import mse_loss
 from nn.module import MLP, Input, Layer, Module, Neuron, as_inputs
 
 if TYPE_CHECKING:
-    import graphviz
+    import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
 Drawing = TypeVar("Drawing")
-Loss = Callable[[Sequence[float], Sequence[Value]], Value]
+# A loss as nn's losses are called: loss(targets, outputs) -> Value.
+Loss = Callable[..., Value]
 
 
 def model_to_dot(
@@ -153,16 +154,16 @@ def _draw_forward_pass(
     target: float | Sequence[float] | None,
     loss: Loss,
     draw: Callable[..., Drawing],
-    **options: object,
+    **options: Any,
 ) -> Drawing:
     """Run the model on `x` (and the loss, given a target), then draw it with `draw`."""
     outputs, groups, inputs = _forward(model, x)
     if target is None:
         hints = _layout_hints(outputs, groups, inputs, options["direction"])
         options.update(groups=groups, inputs=inputs, hints=hints)
-        if draw is to_html:  # a page shows the gradients of the output
-            return draw(outputs, **options)
-        return draw(outputs, show_grad=False, **options)
+        if draw is not to_html:  # a page shows the gradients of the output; a picture, data only
+            options["show_grad"] = False
+        return draw(outputs, **options)
     error = loss(target, outputs)
     if not isinstance(error, Value):
         raise TypeError(f"loss must return a Value, not {type(error).__name__}")
@@ -185,30 +186,20 @@ def _draw_forward_pass(
             parameter.grad = grad
 
 
-def _layers(model: Module) -> list[Layer] | None:
-    """The model's layers, or None for a lone neuron; other modules cannot be drawn."""
-    if isinstance(model, MLP):
-        return list(model.layers)
-    if isinstance(model, Layer):
-        return [model]
-    if isinstance(model, Neuron):
-        return None
-    raise TypeError(f"can draw a Neuron, a Layer or an MLP, not {type(model).__name__}")
-
-
 def _forward(model: Module, x: Input) -> tuple[list[Value], list[Group], list[Value]]:
     """Run the model neuron by neuron: its outputs, a Group per layer and neuron, its inputs."""
-    layers = _layers(model)
-    nin = model.nin
+    if not isinstance(model, (Neuron, Layer, MLP)):
+        raise TypeError(f"can draw a Neuron, a Layer or an MLP, not {type(model).__name__}")
     xs = [
         item if isinstance(item, Value) else Value(item, label=f"x{i + 1}")
-        for i, item in enumerate(as_inputs(x, nin, "model_to_dot"))
+        for i, item in enumerate(as_inputs(x, model.nin, "model_to_dot"))
     ]
-    if layers is None:
+    if isinstance(model, Neuron):
         output, box = _neuron_forward(model, xs, "o1")
         return [output], [box], _leaves(xs)
+    layers = list(model.layers) if isinstance(model, MLP) else [model]
     inputs = _leaves(xs)
-    groups = []
+    groups: list[Group] = []
     for depth, layer in enumerate(layers):
         is_last = depth == len(layers) - 1
         names = [_neuron_name(depth, j, len(layers), is_last) for j in range(layer.nout)]
@@ -296,37 +287,41 @@ def _layout_hints(
             used_elsewhere.add(parent)
             if group is None:
                 continue
-            inputs = deepest_inputs.setdefault(group, {})
-            known = depth[next(iter(inputs))] if inputs else -1
+            deepest = deepest_inputs.setdefault(group, {})
+            known = depth[next(iter(deepest))] if deepest else -1
             if depth[parent] > known:
-                inputs.clear()
+                deepest.clear()
             if depth[parent] >= known:
-                inputs[parent] = None
+                deepest[parent] = None
 
     anchor: dict[Group, Value] = {}
     pending = [tuple(groups)]
     while pending:
         siblings = pending.pop()
         for position, group in enumerate(siblings):
-            inputs = sorted(deepest_inputs.get(group, ()), key=number.__getitem__)
-            if inputs:
-                height = position * (len(inputs) - 1) // max(len(siblings) - 1, 1)
-                anchor[group] = inputs[height]
+            ranked = sorted(deepest_inputs.get(group, {}), key=number.__getitem__)
+            if ranked:
+                height = position * (len(ranked) - 1) // max(len(siblings) - 1, 1)
+                anchor[group] = ranked[height]
             pending.append(group.subgroups)
 
     partner: dict[Value, Value] = {}
     for value in order:
-        inputs = deepest_inputs.get(home.get(value), ())
-        operand_input = next((parent for parent in value.parents if parent in inputs), None)
-        for parent in value.parents:
-            if operand_input is not None and isinstance(parent, Value) and parent.is_leaf:
-                partner.setdefault(parent, operand_input)
+        group = home.get(value)
+        deepest = deepest_inputs.get(group, {}) if group is not None else {}
+        operand_input = next(
+            (parent for parent in value.parents if isinstance(parent, Value) and parent in deepest),
+            None,
+        )
+        for operand in value.parents:
+            if operand_input is not None and isinstance(operand, Value) and operand.is_leaf:
+                partner.setdefault(operand, operand_input)
 
-    hints = []
+    hints: list[tuple[Value, Value]] = []
     has_first_leaf: set[Group] = set()
     for value in order:
         group = home.get(value)
-        if value.is_leaf and group in anchor and value not in used_elsewhere:
+        if group is not None and group in anchor and value.is_leaf and value not in used_elsewhere:
             sources = [partner.get(value, anchor[group])]
             if group not in has_first_leaf:
                 has_first_leaf.add(group)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,9 @@ from autograd.engine import Value
 from autograd.graph import as_roots, topological_order
 
 if TYPE_CHECKING:
-    import graphviz
+    import graphviz  # type: ignore[import-untyped]  # the package ships no type information
+
+DrawValues = Callable[["graphviz.Digraph", Iterable[Value]], None]
 
 COLOURS = {
     "parameter or input": "#cfe2ff",
@@ -257,7 +259,13 @@ def _checked_hints(
     return checked
 
 
-def _line_up_inputs(graph, inputs, order, number, push_leaves: bool) -> None:
+def _line_up_inputs(
+    graph: graphviz.Digraph,
+    inputs: tuple[Value, ...],
+    order: list[Value],
+    number: dict[Value, int],
+    push_leaves: bool,
+) -> None:
     """Put the inputs in one column (a row, top to bottom), in order; left to right, push the
     leaves used beside them (a neuron's weights) one column further on."""
     with graph.subgraph() as column:
@@ -283,7 +291,14 @@ def _line_up_inputs(graph, inputs, order, number, push_leaves: bool) -> None:
                         graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
 
 
-def _draw_group(graph, group, home, draw_values, number, clusters) -> None:
+def _draw_group(
+    graph: graphviz.Digraph,
+    group: Group,
+    home: dict[Value, Group],
+    draw_values: DrawValues,
+    number: dict[Value, int],
+    clusters: Iterator[int],
+) -> None:
     # Graphviz draws a subgraph as a box only when its name starts with "cluster".
     with graph.subgraph(name=f"cluster_{next(clusters)}") as box:
         box.attr(
@@ -300,7 +315,13 @@ def _draw_group(graph, group, home, draw_values, number, clusters) -> None:
 
 
 def _draw_value(
-    graph, value: Value, name: str, n: int, is_output: bool, digits: int, show_grad: bool
+    graph: graphviz.Digraph,
+    value: Value,
+    name: str,
+    n: int,
+    is_output: bool,
+    digits: int,
+    show_grad: bool,
 ) -> None:
     if is_output:
         role = "output"
@@ -358,7 +379,7 @@ def _draw_value(
             )
 
 
-def _draw_edges(graph, value: Value, number: dict[Value, int]) -> None:
+def _draw_edges(graph: graphviz.Digraph, value: Value, number: dict[Value, int]) -> None:
     n = number[value]
     if value.is_leaf:
         return
@@ -372,7 +393,7 @@ def _draw_edges(graph, value: Value, number: dict[Value, int]) -> None:
     graph.edge(f"op{n}", f"v{n}")
 
 
-def _draw_legend(graph, outputs: list[str]) -> None:
+def _draw_legend(graph: graphviz.Digraph, outputs: list[str]) -> None:
     # A small column of colour swatches, each followed by its role. Invisible edges from the
     # outputs put it after the last column, out of the way of every edge of the graph.
     rows = "".join(

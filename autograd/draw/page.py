@@ -160,6 +160,10 @@ def _default_title(story: _Story) -> str:
     return f"Backpropagation through {names}"
 
 
+# A step of a route being explored: a Value, and the step it was reached from.
+_Link = tuple[Value, "_Link | None"]
+
+
 class _Story:
     """Everything the page shows, computed once, in Python, by the engine."""
 
@@ -188,7 +192,8 @@ class _Story:
     # ------------------------------------------------------------------ the page's data
     def data(self, title: str) -> dict[str, object]:
         forward = [self._forward_step(value) for value in self.order if not value.is_leaf]
-        backward = self._backward_steps() if self.root is not None else []
+        root = self.root
+        backward = self._backward_steps(root) if root is not None else []
         nodes = []
         for value in self.order:
             node: dict[str, object] = {
@@ -202,10 +207,10 @@ class _Story:
                 "formula": self._formula(value),
                 "parents": [self.id[p] for p in value.parents if isinstance(p, Value)],
             }
-            if self.root is not None:
+            if root is not None:
                 node["grad"] = repr(self.gradient[value])
                 node["shownGrad"] = self.show(self.gradient[value])
-                node["paths"] = self._paths(value)
+                node["paths"] = self._paths(value, root)
             nodes.append(node)
         start = {
             "kind": "start",
@@ -214,17 +219,16 @@ class _Story:
                 "The inputs and parameters are given; nothing is computed yet. "
                 f"{len(forward)} forward steps compute every Value"
                 + (
-                    f", then {len(backward)} backward steps find the gradient of "
-                    f"{self.name[self.root]}."
-                    if self.root is not None
+                    f", then {len(backward)} backward steps find the gradient of {self.name[root]}."
+                    if root is not None
                     else "; with several outputs, there is no backward pass to show."
                 )
             ),
         }
         return {
             "title": title,
-            "root": self.id[self.root] if self.root is not None else None,
-            "rootName": self.name[self.root] if self.root is not None else None,
+            "root": self.id[root] if root is not None else None,
+            "rootName": self.name[root] if root is not None else None,
             "nodes": nodes,
             "steps": [start, *forward, *backward],
         }
@@ -247,10 +251,9 @@ class _Story:
             "shownData": self.show(value.data),
         }
 
-    def _backward_steps(self) -> list[dict[str, object]]:
+    def _backward_steps(self, root: Value) -> list[dict[str, object]]:
         """The engine's backward, step by step: each node in reverse topological order hands
         each of its Value inputs the contribution (upstream gradient) * (local derivative)."""
-        root = self.root
         out = self.name[root]
         so_far: dict[Value, float] = {root: 1.0}
         steps: list[dict[str, object]] = [
@@ -319,7 +322,7 @@ class _Story:
         )
 
     # ------------------------------------------------------------------ chain-rule paths
-    def _paths(self, start: Value) -> dict[str, object]:
+    def _paths(self, start: Value, root: Value) -> dict[str, object]:
         """The paths from `start` to the output, written as the article writes its chain rule:
         ``dL/dw1 = dL/do1 · do1/dh1 · dh1/dw1``.
 
@@ -328,10 +331,9 @@ class _Story:
         Value that enters one operation twice (``t * t``) takes one path through it, whose local
         derivative is the sum of both (2t).
         """
-        root = self.root
         out = self.name[root]
         written = []
-        for route in self._routes(start):
+        for route in self._routes(start, root):
             factors = []  # (name of the upper end, name of the lower end, value)
             lower, value = start, 1.0
             for below, node in itertools.pairwise([start, *route]):
@@ -357,7 +359,7 @@ class _Story:
                 }
             )
         return {
-            "count": str(self._path_counts()[start]),
+            "count": str(self._path_counts(root)[start]),
             "paths": written,
             "total": repr(self.gradient[start]),
         }
@@ -374,18 +376,18 @@ class _Story:
             self._locals[key] = found
         return found
 
-    def _path_counts(self) -> dict[Value, int]:
+    def _path_counts(self, root: Value) -> dict[Value, int]:
         """How many paths lead from each Value to the output (Python ints do not overflow)."""
         if not self._counts:
             users = self._users()
             counts = {value: 0 for value in self.order}
-            counts[self.root] = 1
+            counts[root] = 1
             for node in reversed(self.order):
                 counts[node] += sum(counts[user] for user in users[node])
             self._counts = counts
         return self._counts
 
-    def _routes(self, start: Value) -> list[list[Value]]:
+    def _routes(self, start: Value, root: Value) -> list[list[Value]]:
         """Up to MAX_PATHS routes from `start` to the output: the Values after `start`, in order.
 
         Depth first; each stack entry links back to the one it came from, so that a route is
@@ -393,14 +395,13 @@ class _Story:
         """
         users = self._users()
         routes: list[list[Value]] = []
-        Link = tuple[Value, "Link | None"]
-        stack: list[Link] = [(start, None)]
+        stack: list[_Link] = [(start, None)]
         while stack and len(routes) < MAX_PATHS:
             link = stack.pop()
             node = link[0]
-            if node is self.root:
+            if node is root:
                 route = []
-                walk: Link | None = link
+                walk: _Link | None = link
                 while walk is not None and walk[0] is not start:
                     route.append(walk[0])
                     walk = walk[1]

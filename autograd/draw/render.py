@@ -23,7 +23,7 @@ from autograd.graph import as_roots, topological_order
 if TYPE_CHECKING:
     import subprocess
 
-    import graphviz
+    import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
     from autograd.draw.dot import Group
 
