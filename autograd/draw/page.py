@@ -49,6 +49,10 @@ MAX_PATHS = 3
 """Chain-rule paths written out per Value; the page says how many more there are. (In a deep
 network their number grows exponentially, and the page's size with it.)"""
 
+LARGE_GRAPH = 500
+"""Above this many Values, one path is written out per Value: the paths are most of a page's
+size, and a large page should still open within a couple of seconds."""
+
 MAX_ROUTE = 14
 """Values named along one path, and factors written out, before the middle is left out."""
 
@@ -388,7 +392,8 @@ class _Story:
         return self._counts
 
     def _routes(self, start: Value, root: Value) -> list[list[Value]]:
-        """Up to MAX_PATHS routes from `start` to the output: the Values after `start`, in order.
+        """Up to MAX_PATHS routes from `start` to the output (one in a large graph): the Values
+        after `start`, in order.
 
         Depth first; each stack entry links back to the one it came from, so that a route is
         only spelled out once it reaches the output.
@@ -396,7 +401,8 @@ class _Story:
         users = self._users()
         routes: list[list[Value]] = []
         stack: list[_Link] = [(start, None)]
-        while stack and len(routes) < MAX_PATHS:
+        wanted = MAX_PATHS if len(self.order) <= LARGE_GRAPH else 1
+        while stack and len(routes) < wanted:
             link = stack.pop()
             node = link[0]
             if node is root:
