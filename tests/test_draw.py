@@ -634,3 +634,51 @@ def test_importing_autograd_loads_neither_graphviz_nor_subprocess():
     code = "import sys, autograd, nn; print(sorted({'graphviz', 'subprocess'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------- direction and legend
+def test_top_to_bottom_puts_inputs_beside_the_first_layer_in_the_articles_order():
+    model = MLP(2, [2, 1], seed=0)
+    svg = model_to_svg(model, [-7, -3], 1.0, direction="TB", legend=False)
+    boxes = {texts(box)[0]: bounding_box(box) for box in shapes(svg, "cluster").values()}
+    nodes = {name: bounding_box(node) for name, node in first_lines(svg).items()}
+    nodes.update(
+        (article_name, nodes[name])
+        for name, article_name in zip(model.state_dict(), PARAMETER_NAMES, strict=True)
+    )
+
+    def left_of(a, b):
+        return a[2] < b[0]
+
+    # The inputs stand in the weights' row (so their edges need not go round the layer's box),
+    # left of it, x1 before x2; h1 before h2, w5 (which multiplies h1) before w6.
+    for x in ("x1", "x2"):
+        assert nodes[x][1] < nodes["w1"][3] and nodes["w1"][1] < nodes[x][3], x
+        assert left_of(nodes[x], boxes["hidden layer"])
+    assert left_of(nodes["x1"], nodes["x2"])
+    assert left_of(boxes["neuron h1"], boxes["neuron h2"])
+    assert left_of(nodes["w5"], nodes["w6"])
+    assert boxes["hidden layer"][3] < boxes["output layer"][1]  # layers top to bottom
+
+
+def test_the_legend_stands_after_the_output():
+    x = Value(0.5, label="x")
+    y = (x * 3).tanh()
+    y.label = "y"
+    for direction, axis in (("LR", 0), ("TB", 1)):
+        svg = to_svg(y, direction=direction)
+        legend = bounding_box(shapes(svg, "cluster")["cluster_legend"])
+        output = bounding_box(first_lines(svg)["y"])
+        assert output[axis + 2] < legend[axis], direction
+
+
+def test_direction_and_hints_are_checked():
+    x = Value(1.0, label="x")
+    y = x * 2
+    with pytest.raises(ValueError, match="direction must be one of"):
+        to_dot(y, direction="RL")
+    with pytest.raises(TypeError, match="pairs of Values"):
+        to_dot(y, hints=[x])
+    with pytest.raises(ValueError, match="not drawn"):
+        to_dot(y, hints=[(x, Value(3.0))])
+    assert "v0 -> v1 [style=invis]" in to_dot(y, hints=[(x, y)]).source
