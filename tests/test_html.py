@@ -247,6 +247,9 @@ def test_clicking_a_value_shows_its_chain_rule_paths(browser, page):
     ).click()
     paths = text_of(browser, "node-paths")
     assert "along 3 paths" in paths  # through h, and twice through the penalty 0.1 * w1 * w1
+    # With no labelled Value on the way, every step is a factor: t5 = 0.1 * w1, t6 = t5 * w1.
+    w1 = named["w1"].data
+    assert f"dL/dw1 = dL/dt6 · dt6/dt5 · dt5/dw1\n  = 1 · {g4(w1)} · 0.1" in paths
     assert f"dL/dw1 = {named['w1'].grad!r}" in paths
 
 

@@ -338,13 +338,11 @@ class _Story:
         out = self.name[root]
         written = []
         for route in self._routes(start, root):
-            factors = []  # (name of the upper end, name of the lower end, value)
-            lower, value = start, 1.0
-            for below, node in itertools.pairwise([start, *route]):
-                value *= self._hop(node, below)
-                if node is root or node.label:
-                    factors.append((self.name[node], self.name[lower], value))
-                    lower, value = node, 1.0
+            factors = self._factors(start, route, root, named_only=True)
+            if len(factors) == 1 and len(route) > 1:
+                # No labelled Value on the way: dL/dw1 = dL/dw1 would say nothing, so each
+                # step is a factor, named t1, t2, ... as on the drawing.
+                factors = self._factors(start, route, root, named_only=False)
             if not factors:  # start is the root itself
                 factors = [(out, out, 1.0)]
             factors.reverse()  # from the output down, as the article writes them
@@ -367,6 +365,20 @@ class _Story:
             "paths": written,
             "total": repr(self.gradient[start]),
         }
+
+    def _factors(
+        self, start: Value, route: list[Value], root: Value, named_only: bool
+    ) -> list[tuple[str, str, float]]:
+        """The chain rule's factors along `route`, lowest first: (upper name, lower name, value),
+        one per stretch between labelled Values (or per step, unless `named_only`)."""
+        factors = []
+        lower, value = start, 1.0
+        for below, node in itertools.pairwise([start, *route]):
+            value *= self._hop(node, below)
+            if node is root or node.label or not named_only:
+                factors.append((self.name[node], self.name[lower], value))
+                lower, value = node, 1.0
+        return factors
 
     def _hop(self, node: Value, operand: Value) -> float:
         """d node / d operand, summed over each place `operand` takes among node's inputs."""
