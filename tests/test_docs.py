@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from pathlib import Path
@@ -76,3 +77,98 @@ def test_the_two_commands_exist_and_ci_runs_the_test_command():
     assert "bash scripts/test.sh" in README
     assert (ROOT / "scripts" / "demo.sh").exists()
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+# ---------------------------------------------------------------------- docs/api.md signatures
+ENTRY = re.compile(r"^(?P<indent> *)- `(?P<head>[^`]+)`", re.MULTILINE)
+
+
+def split_top_level(text: str) -> list[str]:
+    """Split a parameter list on the commas that are not inside brackets."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
+def documented_parameters(head: str) -> list[tuple[str, str | None]] | None:
+    """(name, default text) of each parameter an api.md entry shows, or None for no call."""
+    if "(" not in head:
+        return None
+    inside = head[head.index("(") + 1 :]
+    inside = inside[: inside.rindex(")")]
+    parameters = []
+    for part in split_top_level(inside):
+        name_part, _, default = part.partition("=")
+        name = name_part.split(":")[0].strip()
+        parameters.append((name, default.strip().replace('"', "'") or None))
+    return parameters
+
+
+def real_parameters(obj: object) -> list[tuple[str, str | None]]:
+    signature = inspect.signature(obj)  # type: ignore[arg-type]
+    result: list[tuple[str, str | None]] = []
+    keyword_only_marked = False
+    for parameter in signature.parameters.values():
+        name = parameter.name
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            name, keyword_only_marked = "*" + name, True
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            name = "**" + name
+        elif parameter.kind is parameter.KEYWORD_ONLY and not keyword_only_marked:
+            result.append(("*", None))
+            keyword_only_marked = True
+        default = parameter.default
+        if default is parameter.empty:
+            shown = None
+        elif callable(default):
+            shown = default.__name__  # a function default is shown by its name: loss = mse_loss
+        else:
+            shown = repr(default)
+        result.append((name, shown))
+    return result[1:] if result and result[0][0] == "cls" else result
+
+
+def api_entries() -> list[tuple[object, str]]:
+    """(object, its api.md head) for every entry that shows a signature."""
+    reference = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    entries, owner = [], None
+    for match in ENTRY.finditer(reference):
+        head = match["head"]
+        is_class = head.startswith("class ")
+        name = head.removeprefix("class ").split("(")[0].split(" ")[0]
+        if match["indent"]:
+            if owner is None or not name.startswith("."):
+                continue
+            obj = inspect.getattr_static(owner, name[1:])
+            obj = obj.fget if isinstance(obj, property) else obj
+            obj = obj.__func__ if isinstance(obj, (staticmethod, classmethod)) else obj
+        else:
+            module = autograd if hasattr(autograd, name) else nn
+            if not hasattr(module, name):
+                owner = None
+                continue
+            obj = getattr(module, name)
+            owner = obj if is_class else None
+        if "(" in head and callable(obj):
+            entries.append((obj, head))
+    return entries
+
+
+@pytest.mark.parametrize("obj, head", api_entries(), ids=lambda x: str(x)[:40])
+def test_api_reference_shows_the_real_parameters(obj, head):
+    documented = documented_parameters(head)
+    real = real_parameters(obj)
+    if head.startswith("class ") and real and real[0][0] == "self":
+        real = real[1:]
+    assert documented == real, head
