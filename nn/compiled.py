@@ -1,20 +1,20 @@
 """Training with a compiled loss: what ``fit(..., compile=True)`` uses.
 
-`CompiledLoss` records a model's loss on one sample once, with `autograd.compile_graph`, and from
-then on computes losses and gradients by running the generated code, instead of building a graph of
-Values for every sample of every step. The gradients land in each parameter's `.grad`, so the usual
+`CompiledLoss` records a model's loss on one sample once, with the sample's features and its
+targets as the inputs of the graph, compiles it with `autograd.compile_graph`, and from then on
+runs every batch through the compiled batch code: a 2-D array, one row per sample, the features
+and the targets side by side. The gradients land in each parameter's `.grad`, so the usual
 optimisers update the parameters in place, as after ``loss.backward()``.
 
-Two things follow from recording one sample's loss:
+The losses of `nn.losses` never branch on a target's value, so one recording serves every target:
+labels and regressions alike. A class id (one target number beside several outputs) becomes a
+one-hot row of inputs, which `cross_entropy` reads as class probabilities.
 
-* The losses of `nn.losses` read targets as plain numbers (and may branch on them), so the target is
-  baked into the recording: there is one compiled graph per distinct target (two for 0/1 labels).
-  A data set with more than `MAX_TARGETS` distinct targets (a regression) is refused.
-* A batch's loss must be the mean of its samples' losses, as it is for every loss in `nn.losses`;
-  `CompiledLoss` checks this on a few samples before training and refuses a loss for which it fails.
-
-Python code in the model or the loss that branches on a Value's data is baked into the recording
-too (see `autograd.compile`).
+Two checks run once, on plain numbers, before anything is compiled: the loss's own checks of its
+targets (0 or 1 for `binary_cross_entropy`, say) over the whole data set, and that the loss of a
+batch is the mean of its samples' losses, as the compiled batch code assumes (true of every loss
+in `nn.losses`). Python code in the model or the loss that branches on a Value's data is baked
+into the recording (see `autograd.compile`).
 """
 
 from __future__ import annotations
@@ -24,19 +24,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from autograd import CompiledGraph, Value, compile_graph, no_grad
-from nn.losses import Loss
+from autograd import Value, compile_graph, no_grad
+from nn.losses import Loss, batch_arguments
 from nn.module import Module, Row
 from nn.optim import Optimizer
 
-MAX_TARGETS = 32
-# Below this many samples, running the straight-line code once per sample beats numpy's per-call
-# overhead on a batch.
-SMALL_BATCH = 8
-
 
 class CompiledLoss:
-    """`loss` of `model` on one sample, compiled once per distinct target; trains and evaluates.
+    """`loss` of `model` on one sample, compiled once with the targets as inputs.
 
     >>> from nn import MLP, SGD, mse_loss, people
     >>> X, y = people()
@@ -51,92 +46,102 @@ class CompiledLoss:
 
     def __init__(self, model: Module, loss: Loss, xs: Sequence[Row], ts: Sequence[Row]) -> None:
         self.model = model
-        self.loss_function = loss
         self.parameters = model.parameters()
-        self._graphs: dict[tuple[float, ...], CompiledGraph] = {}
-        targets = {_key(t) for t in ts}
-        if len(targets) > MAX_TARGETS:
-            raise ValueError(
-                f"compile=True records the loss once per distinct target, and these data have "
-                f"{len(targets)} (more than {MAX_TARGETS}: a regression?); train without compile"
-            )
-        self._check_mean(xs, ts)
+        features = [Value(x, label=f"x{i}") for i, x in enumerate(_row(xs[0]))]
+        output = model(features)
+        self.outputs = [output] if isinstance(output, Value) else list(output)
+        # One target number beside several outputs is a class id: a one-hot row of inputs.
+        self.classes = len(self.outputs) if _is_number(ts[0]) and len(self.outputs) > 1 else None
+        _check_loss(loss, len(self.outputs), ts)
+        if self.classes is not None:
+            names = [f"y_true{j}" for j in range(self.classes)]
+        elif _is_number(ts[0]):
+            names = ["y_true"]
+        else:
+            names = [f"y_true{j}" for j in range(len(ts[0]))]
+        targets = [Value(0.0, label=name) for name in names]
+        if self.classes is None:
+            value = loss(targets, self.outputs)
+        else:  # the sample's row of class probabilities beside its row of logits
+            value = loss([targets], [self.outputs])
+        if not isinstance(value, Value):
+            raise TypeError(f"the loss must return a Value, not {type(value).__name__}")
+        self.graph = compile_graph(
+            value, [*features, *targets], self.parameters, outputs=self.outputs
+        )
+
+    def rows(self, xs: Sequence[Row], ts: Sequence[Row]) -> np.ndarray:
+        """The samples as the compiled graph takes them: features, then targets, per row."""
+        features = np.array([_row(x) for x in xs], dtype=float)
+        if self.classes is None:
+            targets = np.array([_row(t) for t in ts], dtype=float)
+        else:
+            targets = np.eye(self.classes)[_class_ids(ts, self.classes)]
+        return np.hstack([features, targets])
 
     # ------------------------------------------------------------------ training
     def train_step(self, optimizer: Optimizer, xs: Sequence[Row], ts: Sequence[Row]) -> float:
         """Zero the gradients, compute the batch's mean loss and its gradients, step; return the
         loss before the step (as `nn.training.train_step` does)."""
+        return self.step(optimizer, self.rows(xs, ts))
+
+    def step(self, optimizer: Optimizer, rows: np.ndarray) -> float:
+        """`train_step` on samples already laid out by `rows`."""
         optimizer.zero_grad()
-        total, grads = self._sum(xs, ts)
-        n = len(xs)
+        value, _, grads = self.run(rows)
         for parameter, g in zip(self.parameters, grads, strict=True):
-            parameter.grad = parameter.grad + g / n
+            parameter.grad = parameter.grad + g
         optimizer.step()
-        return total / n
+        return value
 
     def loss(self, xs: Sequence[Row], ts: Sequence[Row]) -> float:
         """The mean loss over the samples, with the parameters' current values."""
-        return self._sum(xs, ts)[0] / len(xs)
+        return self.run(self.rows(xs, ts))[0]
 
-    # ------------------------------------------------------------------ inside
-    def _sum(self, xs: Sequence[Row], ts: Sequence[Row]) -> tuple[float, Sequence[float]]:
-        """Sum of the samples' losses and of their gradients, one graph per target group."""
-        if len(xs) == 1:  # per-sample training, the article's: nothing to group
-            key = _key(ts[0])
-            (value, *_), grads = self._graph(key, xs[0])(_row(xs[0]))
-            return value, grads
-        groups: dict[tuple[float, ...], list[int]] = {}
-        for i, t in enumerate(ts):
-            groups.setdefault(_key(t), []).append(i)
-        total = 0.0
-        grads = [0.0] * len(self.parameters)
-        for key, rows in groups.items():
-            graph = self._graph(key, xs[rows[0]])
-            if len(rows) < SMALL_BATCH:
-                for i in rows:
-                    (value, *_), sample_grads = graph(_row(xs[i]))
-                    total += value
-                    grads = [g + h for g, h in zip(grads, sample_grads)]
-            else:
-                batch = np.array([_row(xs[i]) for i in rows], dtype=float)
-                (values, *_), summed = graph(batch, reduction="sum")
-                total += float(values.sum())
-                grads = [g + h for g, h in zip(grads, summed.tolist())]
-        return total, grads
-
-    def _graph(self, key: tuple[float, ...], example: Row) -> CompiledGraph:
-        graph = self._graphs.get(key)
-        if graph is None:
-            inputs = [Value(x, label=f"x{i}") for i, x in enumerate(_row(example))]
-            output = self.model(inputs)
-            predictions = [output] if isinstance(output, Value) else list(output)
-            value = self.loss_function(list(key), predictions)
-            if not isinstance(value, Value):
-                raise TypeError(f"the loss must return a Value, not {type(value).__name__}")
-            graph = compile_graph(value, inputs, self.parameters)
-            self._graphs[key] = graph
-        return graph
-
-    def _check_mean(self, xs: Sequence[Row], ts: Sequence[Row], samples: int = 4) -> None:
-        """Refuse a loss whose batch value is not the mean of the per-sample values."""
-        xs, ts = xs[:samples], ts[:samples]
-        with no_grad():
-            outputs = [self.model(_row(x)) for x in xs]
-        predictions = [p for out in outputs for p in ([out] if isinstance(out, Value) else out)]
-        targets = [v for t in ts for v in _key(t)]
-        with no_grad():
-            batch = self.loss_function(targets, predictions).data
-        mean = self.loss(xs, ts)
-        if not math.isclose(batch, mean, rel_tol=1e-9, abs_tol=1e-12):
-            raise ValueError(
-                "compile=True needs a loss that is the mean of per-sample losses (as every loss "
-                f"in nn.losses is); on the first {len(xs)} samples this loss gives {batch!r}, "
-                f"but the mean of its per-sample values is {mean!r}"
-            )
+    def run(self, rows: np.ndarray) -> tuple[float, np.ndarray, list[float]]:
+        """Mean loss, the model's outputs (samples x outputs) and the mean gradients."""
+        if len(rows) == 1:  # one sample, the article's training: the engine's floats exactly
+            (value, *outputs), grads = self.graph(rows[0].tolist())
+            return value, np.array([outputs]), list(grads)
+        (values, *outputs), grads = self.graph(rows, reduction="mean")
+        return float(values.mean()), np.column_stack(outputs), grads.tolist()
 
 
-def _key(target: Row) -> tuple[float, ...]:
-    return (target,) if isinstance(target, float) else tuple(target)
+def _check_loss(loss: Loss, output_count: int, ts: Sequence[Row]) -> None:
+    """Run the loss's own checks of its targets over all of `ts`, and make sure that the loss of
+    a batch is the mean of its samples' losses; on plain numbers, without recording."""
+    with no_grad():
+
+        def on(targets: Sequence[Row]) -> float:
+            outputs = [[Value(0.5) for _ in range(output_count)] for _ in targets]
+            outputs = [row[0] if output_count == 1 else row for row in outputs]
+            return loss(*batch_arguments(outputs, targets)).data
+
+        on(ts)
+        first, second = ts[0], ts[min(1, len(ts) - 1)]
+        together, alone = on([first, second]), (on([first]) + on([second])) / 2
+    if not math.isclose(together, alone, rel_tol=1e-9, abs_tol=1e-12):
+        raise ValueError(
+            "compile=True needs a loss that is the mean of per-sample losses (as every loss "
+            f"in nn.losses is); on two samples this loss gives {together!r}, but the mean of "
+            f"its per-sample values is {alone!r}"
+        )
+
+
+def _class_ids(ts: Sequence[Row], classes: int) -> np.ndarray:
+    ids = np.array(ts, dtype=float)
+    bad = (ids != np.round(ids)) | (ids < 0) | (ids >= classes)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"target {i} is {ts[i]!r}: with {classes} outputs and one target per sample, a "
+            f"target is a class id, an integer from 0 to {classes - 1}"
+        )
+    return ids.astype(int)
+
+
+def _is_number(target: Row) -> bool:
+    return not isinstance(target, (list, tuple, np.ndarray))
 
 
 def _row(x: Row) -> list[float]:

@@ -1,10 +1,18 @@
 """Loss functions: one number that says how far predictions are from targets.
 
 Every loss takes ``(y_true, y_pred)`` in the article's order (PyTorch puts the prediction first):
-`y_true` holds the targets as plain numbers, `y_pred` the predictions as Values (plain numbers are
-accepted too). Each is a list, tuple or 1-D numpy array of equal, non-zero length; a lone number or
-Value counts as one sample. The result is a `Value`, the mean over the samples, ready for
-``backward()``. A Value among the targets is refused, which also catches swapped arguments.
+`y_true` holds the targets, `y_pred` the predictions as Values (plain numbers are accepted too).
+Each is a list, tuple or 1-D numpy array of equal, non-zero length; a lone number or Value counts
+as one sample. The result is a `Value`, the mean over the samples, ready for ``backward()``.
+
+A target is usually a plain number, and then the loss checks its domain (0 or 1 for
+`binary_cross_entropy`, -1 or +1 for `hinge_loss`). It may also be a Value, a leaf of the graph:
+that is how ``fit(..., compile=True)`` records one graph whose inputs are a sample's features and
+its targets, so that one compiled graph serves every target. The formulas never branch on a
+target's value, so the recorded graph is right for all of them; the domain of targets given as
+Values is for their maker to check (`fit` checks its data once). Targets that are all Values
+beside predictions that are all plain numbers are refused: that is ``loss(y_pred, y_true)``, the
+arguments swapped.
 """
 
 from __future__ import annotations
@@ -18,10 +26,10 @@ from autograd import Value
 from autograd.engine import is_real_number
 from nn.module import as_real
 
-Targets = Sequence[float] | np.ndarray | float
+Targets = Sequence[Value | float] | np.ndarray | Value | float
 Predictions = Sequence[Value | float] | np.ndarray | Value | float
 # What fit, evaluate and the compiled loss take: any function of (y_true, y_pred) like these.
-Loss = Callable[[Sequence[float], Sequence[Value]], Value]
+Loss = Callable[[Sequence[object], Sequence[object]], Value]
 
 # log(p) is clamped from below at -100, as PyTorch's BCELoss does, so a prediction of exactly 0 or
 # 1 gives a finite loss. Where the clamp acts the sigmoid is saturated and its slope is 0 anyway.
@@ -49,34 +57,26 @@ def binary_cross_entropy(y_true: Targets, y_pred: Predictions) -> Value:
 
     Finite even for predictions of exactly 0 or 1: each log is clamped at `LOG_FLOOR` (-100).
     """
-    pairs = _paired(y_true, y_pred, "binary_cross_entropy")
+    pairs = _paired(y_true, y_pred, "binary_cross_entropy", _check_probability)
     total = None
     for i, (target, prediction) in enumerate(pairs):
-        if not 0.0 <= target <= 1.0:
-            raise ValueError(f"binary_cross_entropy: y_true[{i}] = {target!r} is not in [0, 1]")
         if not 0.0 <= prediction.data <= 1.0:
             raise ValueError(
                 f"binary_cross_entropy: y_pred[{i}] = {prediction.data!r} is not a probability "
                 "in [0, 1] (use a sigmoid output)"
             )
-        # A term whose weight is 0 is left out, which keeps the graph small for 0/1 labels.
-        term = None
-        if target != 0.0:
-            term = target * _clamped_log(prediction)
-        if target != 1.0:
-            other = (1.0 - target) * _clamped_log(1.0 - prediction)
-            term = other if term is None else term + other
+        # Both terms for every target, even where its weight is 0: the formula must not depend on
+        # the target's value, or a compiled graph would be right for one target only.
+        term = target * _clamped_log(prediction) + (1.0 - target) * _clamped_log(1.0 - prediction)
         total = term if total is None else total + term
     return -total / len(pairs)
 
 
 def hinge_loss(y_true: Targets, y_pred: Predictions) -> Value:
     """Mean of max(0, 1 - y * score) for labels y in {-1, +1} and real-valued scores."""
-    pairs = _paired(y_true, y_pred, "hinge_loss")
+    pairs = _paired(y_true, y_pred, "hinge_loss", _check_sign)
     total = None
-    for i, (target, score) in enumerate(pairs):
-        if target not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss: y_true[{i}] = {target!r} must be -1 or +1")
+    for target, score in pairs:
         margin = (1.0 - target * score).relu()
         total = margin if total is None else total + margin
     return total / len(pairs)
@@ -91,8 +91,26 @@ def _clamped_log(p: Value) -> Value:
     return ((p - _SMALLEST_PROBABILITY).relu() + _SMALLEST_PROBABILITY).log()
 
 
-def _paired(y_true: Targets, y_pred: Predictions, who: str) -> list[tuple[float, Value]]:
-    """Check both arguments and pair them up: (float target, Value prediction) per sample."""
+def _check_probability(target: float, who: str, i: int) -> None:
+    if not 0.0 <= target <= 1.0:
+        raise ValueError(f"{who}: y_true[{i}] = {target!r} is not in [0, 1]")
+
+
+def _check_sign(target: float, who: str, i: int) -> None:
+    if target not in (-1.0, 1.0):
+        raise ValueError(f"{who}: y_true[{i}] = {target!r} must be -1 or +1")
+
+
+def _paired(
+    y_true: Targets,
+    y_pred: Predictions,
+    who: str,
+    check: Callable[[float, str, int], None] | None = None,
+) -> list[tuple[Value | float, Value]]:
+    """Check both arguments and pair them up: (target, Value prediction) per sample.
+
+    A plain-number target becomes a float and goes through `check`; a Value target is used as is.
+    """
     targets = _as_list(y_true, who, "y_true")
     predictions = _as_list(y_pred, who, "y_pred")
     if len(targets) != len(predictions):
@@ -101,15 +119,41 @@ def _paired(y_true: Targets, y_pred: Predictions, who: str) -> list[tuple[float,
         )
     if not targets:
         raise ValueError(f"{who} needs at least one sample; y_true and y_pred are empty")
+    refuse_swapped(targets, predictions, who)
     pairs = []
     for i, (target, prediction) in enumerate(zip(targets, predictions, strict=True)):
-        if isinstance(target, Value):
-            raise TypeError(
-                f"{who}: y_true[{i}] is a Value; targets are plain numbers "
-                "(the order is loss(y_true, y_pred))"
-            )
-        pairs.append((as_real(target, f"{who}: y_true[{i}]"), _as_prediction(prediction, who, i)))
+        if not isinstance(target, Value):
+            target = as_real(target, f"{who}: y_true[{i}]")
+            if check is not None:
+                check(target, who, i)
+        pairs.append((target, _as_prediction(prediction, who, i)))
     return pairs
+
+
+def refuse_swapped(targets: Sequence[object], predictions: Sequence[object], who: str) -> None:
+    """TypeError for Value targets beside plain-number predictions: ``loss(y_pred, y_true)``.
+
+    A model's predictions are Values; targets are numbers, or Values when a graph takes them as
+    inputs (compiling), and then the predictions are Values too.
+    """
+    if any(isinstance(t, Value) for t in targets) and not any(
+        isinstance(p, Value) for p in _flattened(predictions)
+    ):
+        raise TypeError(
+            f"{who}: y_true holds Values but y_pred holds plain numbers; the order is "
+            "loss(y_true, y_pred), the targets first"
+        )
+
+
+def _flattened(items: Sequence[object]) -> list[object]:
+    """`items` with rows (lists, tuples) spread out, for checks that look at every entry."""
+    flat: list[object] = []
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            flat.extend(item)
+        else:
+            flat.append(item)
+    return flat
 
 
 def _as_list(values: object, who: str, what: str) -> list[object]:
@@ -130,3 +174,27 @@ def _as_prediction(value: object, who: str, i: int) -> Value:
     if isinstance(value, Value):
         return value
     return Value(as_real(value, f"{who}: y_pred[{i}]"))
+
+
+def batch_arguments(
+    outputs: Sequence[Value | Sequence[Value]], targets: Sequence[object]
+) -> tuple[list[object], list[object]]:
+    """``(y_true, y_pred)`` for a loss, from each sample's model output and target.
+
+    A target row (several outputs, one target each) is laid end to end with the outputs, as are
+    single numbers. A single number beside several outputs is a class id, and the outputs stay
+    together as that sample's row of logits (`cross_entropy`).
+    """
+    y_true: list[object] = []
+    y_pred: list[object] = []
+    for output, target in zip(outputs, targets, strict=True):
+        row = isinstance(target, (list, tuple)) or (
+            isinstance(target, np.ndarray) and target.ndim > 0
+        )
+        if row:
+            y_true.extend(target)
+            y_pred.extend([output] if isinstance(output, Value) else output)
+        else:
+            y_true.append(target)
+            y_pred.append(output if isinstance(output, Value) else list(output))
+    return y_true, y_pred

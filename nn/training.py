@@ -20,7 +20,7 @@ import numpy as np
 
 from autograd import Value, no_grad
 from nn.compiled import CompiledLoss
-from nn.losses import Loss, mse_loss
+from nn.losses import Loss, batch_arguments, mse_loss
 from nn.module import Module, Row, Seed, as_count, as_generator
 from nn.optim import SGD, Optimizer
 
@@ -32,23 +32,13 @@ EPOCH_LOSSES = ("dataset", "running")
 def batch_loss(model: Module, loss: Loss, xs: Sequence[Row], ts: Sequence[Row]) -> Value:
     """The loss of a batch: every sample's outputs and targets laid end to end, then `loss`.
 
-    Each target is a number (one output) or a row of numbers (several outputs), as in `fit`.
+    Each target is a number (one output, or a class id for several), or a row of numbers (one
+    per output), as in `fit`.
     """
     if len(xs) != len(ts):
         raise ValueError(f"the batch has {len(xs)} inputs but {len(ts)} targets")
-    predictions: list[Value] = []
-    targets: list[object] = []  # the loss checks that each is a number
-    for x, t in zip(xs, ts, strict=True):
-        output = model(x)
-        if isinstance(output, Value):
-            predictions.append(output)
-        else:
-            predictions.extend(output)
-        if isinstance(t, (list, tuple)) or (isinstance(t, np.ndarray) and t.ndim > 0):
-            targets.extend(t)
-        else:
-            targets.append(t)
-    return loss(targets, predictions)
+    outputs = [model(x) for x in xs]
+    return loss(*batch_arguments(outputs, ts))
 
 
 def train_step(
@@ -109,8 +99,8 @@ def fit(
       a terminal once a run has lasted a second; True always; False never.
     * `callback(epoch, loss)` is called after every epoch.
     * ``compile=True``: record the loss of one sample once and run it as generated code (see
-      `nn.compiled`) instead of building a graph per sample; same numbers, many times faster.
-      The loss must be a mean over samples, and the targets few distinct values (labels).
+      `nn.compiled`) instead of building a graph per sample; the same numbers (to rounding in
+      a batch's sums), many times faster. The loss must be a mean over samples.
     """
     xs, ts = prepare_data(X, y)
     if optimizer is None:
@@ -125,6 +115,7 @@ def fit(
         raise TypeError(f"loss must be a function like mse_loss, not {type(loss).__name__}")
 
     compiled = CompiledLoss(model, loss, xs, ts) if compile else None
+    rows = compiled.rows(xs, ts) if compiled is not None else None
     rng = as_generator(seed) if shuffle else None
     order = list(range(len(xs)))
     display = _Progress(epochs, progress)
@@ -136,16 +127,16 @@ def fit(
             running = 0.0
             for start in range(0, len(order), batch_size):
                 batch = order[start : start + batch_size]
-                batch_xs, batch_ts = [xs[i] for i in batch], [ts[i] for i in batch]
                 if compiled is None:
+                    batch_xs, batch_ts = [xs[i] for i in batch], [ts[i] for i in batch]
                     value = train_step(model, loss, optimizer, batch_xs, batch_ts)
                 else:
-                    value = compiled.train_step(optimizer, batch_xs, batch_ts)
+                    value = compiled.step(optimizer, rows[batch])
                 running += value * len(batch)
             if epoch_loss == "running":
                 current = running / len(order)
             elif compiled is not None:
-                current = compiled.loss(xs, ts)
+                current = compiled.run(rows)[0]
             else:
                 current = _prepared_loss(model, loss, xs, ts)
             history.append(current)

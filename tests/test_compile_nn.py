@@ -21,7 +21,6 @@ from nn import (
     mse_loss,
     people,
 )
-from nn.compiled import MAX_TARGETS
 
 
 def train_both(make_model, X, y, make_optimizer=lambda m: SGD(m.parameters(), lr=0.1), **options):
@@ -84,10 +83,52 @@ def test_adam_and_a_model_with_two_outputs():
     assert compiled_history == pytest.approx(plain_history, rel=1e-9)
 
 
-def test_too_many_distinct_targets_are_refused():
-    X = np.linspace(-1, 1, MAX_TARGETS + 1)
-    with pytest.raises(ValueError, match=r"once per distinct target.*33.*train without compile"):
-        fit(MLP(1, [1]), X, X, epochs=1, compile=True)
+@pytest.mark.parametrize("batch_size", [1, 5, 40])
+def test_a_regression_trains_compiled_as_it_does_uncompiled(batch_size):
+    # Every target distinct: the targets are inputs of the one compiled graph.
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-1, 1, size=(40, 2))
+    y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2
+    (plain, plain_history), (compiled, compiled_history) = train_both(
+        lambda: MLP(2, [6, 1], "tanh", "linear", seed=0),
+        X,
+        y,
+        epochs=5,
+        batch_size=batch_size,
+        shuffle=True,
+        seed=1,
+    )
+    assert len(set(y.tolist())) == 40
+    assert compiled == pytest.approx(plain, rel=1e-12, abs=1e-15)
+    assert compiled_history == pytest.approx(plain_history, rel=1e-12)
+    assert compiled_history[-1] < compiled_history[0]
+
+
+def test_a_regression_with_two_outputs_compiles_one_graph():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(16, 3))
+    Y = np.column_stack([X.sum(axis=1), X[:, 0] * X[:, 1]])
+    model = MLP(3, [5, 2], "tanh", "linear", seed=2)
+    compiled = nn.compiled.CompiledLoss(model, mse_loss, X.tolist(), Y.tolist())
+    assert [value.label for value in compiled.graph.inputs][-2:] == ["y_true0", "y_true1"]
+    rows = compiled.rows(X.tolist(), Y.tolist())
+    assert rows.shape == (16, 5)
+    value, outputs, grads = compiled.run(rows)
+    expected = nn.training.batch_loss(model, mse_loss, X.tolist(), Y.tolist())
+    expected.backward()
+    assert value == pytest.approx(expected.data, rel=1e-12)
+    assert grads == pytest.approx([p.grad for p in model.parameters()], rel=1e-12, abs=1e-15)
+    assert outputs.shape == (16, 2)
+
+
+def test_targets_are_checked_once_before_compiling():
+    X, y = make_moons(20, seed=0)
+    with pytest.raises(ValueError, match=r"y_true\[\d+\] = 0.0 must be -1 or \+1"):
+        fit(MLP(2, [3, 1], seed=0), X, y, loss=hinge_loss, epochs=1, compile=True)
+    y = y.copy()
+    y[7] = 1.5
+    with pytest.raises(ValueError, match=r"y_true\[7\] = 1.5 is not in \[0, 1\]"):
+        fit(MLP(2, [3, 1], seed=0), X, y, loss=binary_cross_entropy, epochs=1, compile=True)
 
 
 def test_a_loss_that_is_not_a_mean_over_samples_is_refused():
