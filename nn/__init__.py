@@ -8,20 +8,31 @@
     ...     loss = mse_loss([y_true], [model(x)])
     ...     opt.zero_grad(); loss.backward(); opt.step()
 
-The parts: `module` (Module, Neuron, Layer, MLP, saving and loading), `losses`, `optim`,
-`training` (fit), `draw` (model_to_svg: a forward pass drawn neuron by neuron, layer by layer),
-`data` (the article's people, two moons) and `manual` (the article's network with
-hand-derived gradients, to check the automatic ones against).
+The parts, one job each: `module` (Module, Neuron, Layer, MLP), `serialization` (model files),
+`checks` (argument checks), `losses`, `optim`, `training` (fit), `progress` (fit's display),
+`compiled` (fit with a compiled loss), `data` (data sets), `draw` (model_to_svg: a forward pass
+drawn neuron by neuron, layer by layer) and `article` (the article's people, its network with
+hand-derived gradients to check the automatic ones against, and its names).
 """
 
 # Imported first: it refuses to go on if another project's `autograd` or `nn` shares our folder.
 from autograd import _installation  # noqa: F401
-from nn.data import EMILY, FRANK, PEOPLE, Person, make_moons, people
+from nn.article import (
+    EMILY,
+    FRANK,
+    PARAMETER_NAMES,
+    PEOPLE,
+    ManualNetwork,
+    Person,
+    article_network,
+    people,
+)
+from nn.data import make_moons
 from nn.draw import model_to_dot, model_to_html, model_to_svg
 from nn.losses import binary_cross_entropy, hinge_loss, mse_loss
-from nn.manual import PARAMETER_NAMES, ManualNetwork
-from nn.module import MLP, Layer, LoadError, Module, Neuron
+from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD, Adam, Optimizer
+from nn.serialization import LoadError
 from nn.training import batch_loss, evaluate, fit, train_step
 
 __all__ = [
@@ -39,6 +50,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Person",
+    "article_network",
     "batch_loss",
     "binary_cross_entropy",
     "evaluate",

@@ -25,8 +25,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd import Value, compile_graph, no_grad
+from nn.checks import Row
 from nn.losses import Loss, batch_arguments
-from nn.module import Module, Row
+from nn.module import Module
 from nn.optim import Optimizer
 
 

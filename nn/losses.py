@@ -24,7 +24,7 @@ import numpy as np
 
 from autograd import Value
 from autograd.engine import is_real_number
-from nn.module import as_real
+from nn.checks import as_real
 
 Targets = Sequence[Value | float] | np.ndarray | Value | float
 Predictions = Sequence[Value | float] | np.ndarray | Value | float

@@ -20,26 +20,15 @@ same spirit a module with one input accepts a lone number or Value as well as a 
 
 from __future__ import annotations
 
-import errno
-import json
 import math
 import os
-import secrets
-import stat
 from collections.abc import Callable, Mapping, Sequence
-from numbers import Integral
-from pathlib import Path
 
 import numpy as np
 
 from autograd import Value
-from autograd.engine import is_real_number
-
-Seed = int | np.random.Generator | None
-Input = Sequence[Value | float] | np.ndarray | Value | float
-# One sample as fit prepares it: a float for a one-input model, a list of floats otherwise; the
-# same for targets.
-Row = float | list[float]
+from nn.checks import Input, Seed, as_count, as_generator, as_inputs, as_real
+from nn.serialization import MAX_FILE_BYTES, checked_state, load_module, save_module
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
@@ -48,13 +37,6 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,
 }
 INITS = ("normal", "lecun")
-
-FILE_FORMAT = "backproplab.nn"
-FILE_VERSION = 1
-
-
-class LoadError(ValueError):
-    """A state dict or model file does not fit the model; the model was left untouched."""
 
 
 class Module:
@@ -97,7 +79,7 @@ class Module:
         The names must be exactly this model's, and every value a finite int or float. Anything
         else raises `LoadError` naming the problem, and then no parameter has changed.
         """
-        values = _checked_state(state, self.named_parameters())
+        values = checked_state(state, self.named_parameters())
         for (_, parameter), value in zip(self.named_parameters(), values, strict=True):
             parameter.data = value
 
@@ -107,52 +89,29 @@ class Module:
         The file is written next to `path` under a temporary name and then renamed over it, so
         `path` holds either its old content or the complete new file, never a half-written one.
         Otherwise it behaves like writing with `open`: a new file gets the mode the umask allows,
-        an existing one keeps its mode, and a symlink keeps pointing to the (new) file.
+        an existing one keeps its mode, a symlink keeps pointing to the (new) file, and a file
+        that `open` may not write is refused. Anything but a regular file (a FIFO, a device) is
+        refused too. See `nn.serialization` for what a killed save leaves behind.
         """
-        for name, parameter in self.named_parameters():
-            if not math.isfinite(parameter.data):
-                raise ValueError(f"cannot save: parameter {name} is {parameter.data!r}")
-        document = {
-            "format": FILE_FORMAT,
-            "version": FILE_VERSION,
-            "module": self._config(),
-            "parameters": self.state_dict(),
-        }
-        _write_atomically(Path(path), json.dumps(document, indent=2, allow_nan=False) + "\n")
+        save_module(self, path)
 
-    def load(self, path: str | os.PathLike[str]) -> Module:
+    def load(self, path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) -> Module:
         """Read parameters saved by `save` into this model and return it.
 
         The file must describe a module of the same structure (type, sizes, activations). A file
         that is not valid UTF-8 JSON of that shape, or whose parameters are missing, extra, not
-        numbers or not finite, raises `LoadError`, and then the model is untouched. A missing
-        file raises `FileNotFoundError`, as `open` does.
+        numbers or not finite, raises `LoadError`, and then the model is untouched. So does a
+        file larger than `max_bytes` (64 MiB by default; raise it for a larger model) and
+        anything but a regular file (a FIFO or a device, refused without waiting on it). A
+        missing file raises `FileNotFoundError`, as `open` does.
         """
-        path = Path(path)
-        document = _read_json(path)
-        if not isinstance(document, dict):
-            raise LoadError(f"{path}: expected a JSON object, found {type(document).__name__}")
-        expected_keys = {"format", "version", "module", "parameters"}
-        if set(document) != expected_keys:
-            raise LoadError(
-                f"{path}: expected the keys {sorted(expected_keys)}, found {sorted(document)}"
-            )
-        if document["format"] != FILE_FORMAT:
-            raise LoadError(f"{path}: not a {FILE_FORMAT} file (format {document['format']!r})")
-        version = document["version"]
-        if type(version) is not int or version != FILE_VERSION:
-            raise LoadError(f"{path}: unsupported version {version!r}; this is {FILE_VERSION}")
-        # Compared as JSON text so that 2.0 or true do not pass for the size 2 or 1.
-        if _canonical(document["module"]) != _canonical(self._config()):
-            raise LoadError(
-                f"{path}: the file holds {_describe(document['module'])}, "
-                f"but this model is {_describe(self._config())}"
-            )
-        try:
-            self.load_state_dict(document["parameters"])
-        except LoadError as error:
-            raise LoadError(f"{path}: {error}") from None
-        return self
+        return load_module(self, path, as_count(max_bytes, "max_bytes"))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the model drawn (see `nn.draw`)."""
+        from nn.draw import model_repr_html  # drawing loads graphviz: only when asked to draw
+
+        return model_repr_html(self)
 
 
 class Neuron(Module):
@@ -348,65 +307,6 @@ class MLP(Module):
         )
 
 
-# ---------------------------------------------------------------------- argument checks
-# One rule for what nn takes as a number, the engine's: an int, a float or a numpy integer or
-# floating scalar. A bool is refused (True is rarely meant as 1.0), and so is a complex number,
-# whose imaginary part float() would silently drop for numpy scalars.
-def as_real(x: object, what: str) -> float:
-    """`x` as a float if `is_real_number` accepts it, else TypeError naming `what` and the type."""
-    if type(x) is float:
-        return x
-    if is_real_number(x):
-        return float(x)
-    raise TypeError(f"{what} must be a number (an int or a float), not {type(x).__name__}: {x!r}")
-
-
-def as_count(n: object, what: str, minimum: int = 1) -> int:
-    """`n` as an int >= `minimum`; TypeError for a non-int (bool too), ValueError when too small."""
-    if not isinstance(n, (Integral, np.integer)) or isinstance(n, (bool, np.bool_)):
-        raise TypeError(f"{what} must be an int, not {type(n).__name__}")
-    if n < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, not {n}")
-    return int(n)
-
-
-def as_generator(seed: Seed) -> np.random.Generator:
-    """A numpy Generator from an int seed, a Generator (used as is) or None (fresh entropy)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, Integral) and not isinstance(seed, (bool, np.bool_))):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, a numpy Generator or None, not {type(seed).__name__}")
-
-
-def as_inputs(x: Input, nin: int, who: str) -> list[Value | float]:
-    """Check one input vector for a module with `nin` inputs; return it as a list.
-
-    Numbers become floats and Values stay Values. A lone number or Value is accepted when
-    ``nin == 1``. A wrong length raises ValueError naming the expected and the received length.
-    """
-    if isinstance(x, np.ndarray):
-        if x.ndim > 1:
-            raise ValueError(
-                f"{who} expects one input vector (1-D), not an array of shape {x.shape}"
-            )
-        x = x.tolist() if x.ndim == 1 else [x.item()]
-    elif isinstance(x, Value) or is_real_number(x):
-        x = [x]
-    elif not isinstance(x, (list, tuple)):
-        raise TypeError(
-            f"{who} expects a list, tuple or numpy array of {nin} numbers or Values, "
-            f"not {type(x).__name__}"
-        )
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    xs = list(x)
-    for i, item in enumerate(xs):
-        if not isinstance(item, Value):
-            xs[i] = as_real(item, f"{who} input {i}")
-    return xs
-
-
 def _check_activation(name: object) -> str:
     if name not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {name!r}")
@@ -424,94 +324,3 @@ def _check_weights(weights: object) -> list[float]:
             f"not {type(weights).__name__}: {weights!r}"
         )
     return [as_real(weight, f"weights[{i}]") for i, weight in enumerate(weights)]
-
-
-# ---------------------------------------------------------------------- files
-def _checked_state(state: object, named_parameters: list[tuple[str, Value]]) -> list[float]:
-    """The values of `state` in parameter order, or LoadError naming what does not fit."""
-    if not isinstance(state, Mapping):
-        raise LoadError(
-            f"parameters must be a mapping of names to numbers, not {type(state).__name__}"
-        )
-    names = [name for name, _ in named_parameters]
-    missing = [name for name in names if name not in state]
-    known = set(names)
-    unexpected = [key for key in state if key not in known]
-    if missing or unexpected:
-        raise LoadError(f"parameter names do not match: missing {missing}, unexpected {unexpected}")
-    values = []
-    for name in names:
-        value = state[name]
-        if not is_real_number(value):
-            raise LoadError(f"parameter {name} must be a number, not {type(value).__name__}")
-        try:
-            value = float(value)
-        except OverflowError:
-            raise LoadError(f"parameter {name} is too large for a float: {value!r}") from None
-        if not math.isfinite(value):
-            raise LoadError(f"parameter {name} must be finite, not {value!r}")
-        values.append(value)
-    return values
-
-
-def _read_json(path: Path) -> object:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise LoadError(f"{path}: not UTF-8 text ({error})") from None
-    try:
-        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
-    except json.JSONDecodeError as error:
-        raise LoadError(f"{path}: not valid JSON ({error})") from None
-    except LoadError as error:
-        raise LoadError(f"{path}: {error}") from None
-
-
-def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    result: dict[str, object] = {}
-    for key, value in pairs:
-        if key in result:
-            raise LoadError(f"the key {key!r} appears twice")
-        result[key] = value
-    return result
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` as `open(path, "w")` would, but all at once or not at all."""
-    # Through a symlink, replace the file it points to; renaming over the link would replace the
-    # link itself with a regular file.
-    target = path.resolve()
-    if target.is_dir():  # checked first, or the error would name the temporary file
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    # The temporary file sits in the same folder, so the final rename cannot cross file systems.
-    temporary = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
-    try:
-        # Mode 0o666 less the umask, as open() gives a new file.
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as error:  # a missing or read-only folder: name the user's path, not ours
-        raise type(error)(
-            error.errno, f"{error.strerror} (cannot save into {target.parent})", str(path)
-        ) from None
-    try:
-        if target.exists():  # keep an existing file's permissions, as writing into it would
-            os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _canonical(config: object) -> str:
-    return json.dumps(config, sort_keys=True)
-
-
-def _describe(config: object) -> str:
-    if not isinstance(config, dict) or "type" not in config:
-        return repr(config)
-    arguments = ", ".join(f"{key}={value!r}" for key, value in config.items() if key != "type")
-    return f"{config['type']}({arguments})"

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable
 
 from autograd import Value
-from nn.module import as_real
+from nn.checks import as_real
 
 
 class Optimizer:

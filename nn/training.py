@@ -12,17 +12,15 @@ article prints.
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from autograd import Value, no_grad
+from nn.checks import Row, Seed, as_count, as_generator, prepare_data
 from nn.compiled import CompiledLoss
 from nn.losses import Loss, batch_arguments, mse_loss
-from nn.module import Module, Row, Seed, as_count, as_generator
+from nn.module import Module
 from nn.optim import SGD, Optimizer
+from nn.progress import Progress
 
 ARTICLE_LEARNING_RATE = 0.1
 ARTICLE_EPOCHS = 1000
@@ -118,7 +116,7 @@ def fit(
     rows = compiled.rows(xs, ts) if compiled is not None else None
     rng = as_generator(seed) if shuffle else None
     order = list(range(len(xs)))
-    display = _Progress(epochs, progress)
+    display = Progress(epochs, progress)
     history = []
     try:
         for epoch in range(epochs):
@@ -149,81 +147,3 @@ def fit(
     finally:  # end the progress line even when training stops with an error
         display.close()
     return history
-
-
-def prepare_data(X: object, y: object) -> tuple[list[Row], list[Row]]:
-    """Check a data set and turn it into lists of floats (rows for several columns)."""
-    xs = _as_rows(X, "X")
-    ts = _as_rows(y, "y")
-    if len(xs) != len(ts):
-        raise ValueError(f"X has {len(xs)} samples but y has {len(ts)}")
-    if not xs:
-        raise ValueError("the data set is empty")
-    return xs, ts
-
-
-def _as_rows(data: object, what: str) -> list[Row]:
-    try:
-        array = np.asarray(data)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"{what} must be numbers in equal-length rows (a list or numpy array): {error}"
-        ) from None
-    # The rule of autograd.engine.is_real_number, for a whole array: ints and floats only.
-    # Converting bools, strings or complex numbers to float would quietly change what the data say.
-    if array.dtype.kind not in "iuf":
-        raise TypeError(
-            f"{what} must be numbers (ints or floats) in equal-length rows, "
-            f"not an array of {array.dtype}"
-        )
-    array = array.astype(float)
-    if array.ndim not in (1, 2):
-        raise ValueError(f"{what} must be 1-D or 2-D (samples x columns), not shape {array.shape}")
-    bad = np.argwhere(~np.isfinite(array))
-    if bad.size:
-        raise ValueError(f"{what} holds {array[tuple(bad[0])]} at index {tuple(bad[0].tolist())}")
-    return array.tolist()
-
-
-class _Progress:
-    """``epoch 120/1000  loss 0.0123  3s, about 22s left`` rewritten in place on stderr."""
-
-    DELAY = 1.0  # seconds before an automatic display appears: short runs stay quiet
-    INTERVAL = 0.25  # seconds between redraws
-
-    def __init__(self, total: int, enabled: bool | None) -> None:
-        self.total = total
-        self.enabled = enabled
-        self.start = time.monotonic()
-        self.last_draw = -1.0
-        self.shown = False
-
-    def update(self, done: int, loss: float) -> None:
-        if self.enabled is False:
-            return
-        now = time.monotonic()
-        elapsed = now - self.start
-        if self.enabled is None and (elapsed < self.DELAY or not sys.stderr.isatty()):
-            return
-        if now - self.last_draw < self.INTERVAL and done < self.total:
-            return
-        self.last_draw = now
-        remaining = elapsed / done * (self.total - done)
-        sys.stderr.write(
-            f"\repoch {done}/{self.total}  loss {loss:.4g}  "
-            f"{elapsed:.0f}s, about {remaining:.0f}s left "
-        )
-        sys.stderr.flush()
-        self.shown = True
-
-    def clear(self) -> None:
-        """Blank the line so that a printed report does not land after it."""
-        if self.shown:
-            sys.stderr.write("\r" + " " * 70 + "\r")
-            sys.stderr.flush()
-            self.last_draw = -1.0
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
-            sys.stderr.flush()

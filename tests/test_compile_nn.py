@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import nn.checks
 import nn.compiled
 import nn.losses
-import nn.module
 import nn.training
 from nn import (
     MLP,
@@ -170,4 +170,4 @@ def test_bce_of_saturated_predictions_is_the_same_compiled(X, batch_size):
 
 def test_training_and_compiling_share_one_definition_of_their_type_aliases():
     assert nn.training.Loss is nn.compiled.Loss is nn.losses.Loss
-    assert nn.training.Row is nn.compiled.Row is nn.module.Row
+    assert nn.training.Row is nn.compiled.Row is nn.checks.Row
