@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nn.checks import Seed, as_count, as_generator, as_real
@@ -19,8 +21,8 @@ def make_moons(
     """
     n_samples = as_count(n_samples, "n_samples", minimum=2)
     noise = as_real(noise, "noise")
-    if not noise >= 0:
-        raise ValueError(f"noise must be a number >= 0, not {noise!r}")
+    if not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, not {noise!r}")
     rng = as_generator(seed)
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper

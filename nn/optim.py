@@ -8,6 +8,10 @@ The usual loop, as in PyTorch::
 A step reads the plain floats ``p.grad`` and writes ``p.data``; no operation on Values happens, so
 no graph is recorded (there is nothing for `autograd.no_grad` to switch off). A step refuses to run
 when any gradient is nan or infinite, naming the parameter, and then changes nothing.
+
+A step is all or nothing: it computes every new value first and then assigns them all, finishing
+the assignments even when Ctrl-C lands among them, so training stopped by the user leaves a
+model that some step produced, never one half updated.
 """
 
 from __future__ import annotations
@@ -45,6 +49,21 @@ class Optimizer:
         """Update every parameter from its gradient."""
         raise NotImplementedError
 
+    def _commit(self, values: list[float], state: dict[str, object]) -> None:
+        """Give every parameter its new value and the optimiser its new `state` attributes."""
+
+        def assign() -> None:
+            for parameter, value in zip(self.params, values, strict=True):
+                parameter.data = value
+            for name, value in state.items():
+                setattr(self, name, value)
+
+        try:
+            assign()
+        except KeyboardInterrupt:  # landed half way: finish (assigning twice is harmless)
+            assign()
+            raise
+
     def _gradients(self) -> list[float]:
         grads = [float(parameter.grad) for parameter in self.params]
         for i, (parameter, g) in enumerate(zip(self.params, grads, strict=True)):
@@ -80,14 +99,16 @@ class SGD(Optimizer):
     def step(self) -> None:
         grads = self._gradients()
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
-        velocity = self._velocity
+        velocity = list(self._velocity)
+        values = []
         for i, (parameter, g) in enumerate(zip(self.params, grads, strict=True)):
             if weight_decay:
                 g += weight_decay * parameter.data
             if momentum:
                 velocity[i] = momentum * velocity[i] + g
                 g = velocity[i]
-            parameter.data -= lr * g
+            values.append(parameter.data - lr * g)
+        self._commit(values, {"_velocity": velocity})
 
     def __repr__(self) -> str:
         return (
@@ -132,10 +153,11 @@ class Adam(Optimizer):
     def step(self) -> None:
         grads = self._gradients()
         beta1, beta2 = self.betas
-        self.t += 1
-        correction1 = 1.0 - beta1**self.t
-        correction2 = 1.0 - beta2**self.t
-        m, v = self._m, self._v
+        t = self.t + 1
+        correction1 = 1.0 - beta1**t
+        correction2 = 1.0 - beta2**t
+        m, v = list(self._m), list(self._v)
+        values = []
         for i, (parameter, g) in enumerate(zip(self.params, grads, strict=True)):
             if self.weight_decay:
                 g += self.weight_decay * parameter.data
@@ -143,7 +165,8 @@ class Adam(Optimizer):
             v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
             m_hat = m[i] / correction1
             v_hat = v[i] / correction2
-            parameter.data -= self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+            values.append(parameter.data - self.lr * m_hat / (math.sqrt(v_hat) + self.eps))
+        self._commit(values, {"t": t, "_m": m, "_v": v})
 
     def __repr__(self) -> str:
         return (

@@ -45,6 +45,8 @@ def test_moons_without_noise_lie_on_their_half_circles():
         ({"n_samples": 2.5}, TypeError),
         ({"n_samples": True}, TypeError),
         ({"noise": -1}, ValueError),
+        ({"noise": float("inf")}, ValueError),
+        ({"noise": float("nan")}, ValueError),
         ({"noise": np.complex128(0.1 + 1j)}, TypeError),
         ({"noise": "0.1"}, TypeError),
     ],

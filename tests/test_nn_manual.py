@@ -7,8 +7,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nn import EMILY, FRANK, MLP, PARAMETER_NAMES, SGD, ManualNetwork, fit, mse_loss, people
-from nn.manual import deriv_sigmoid, sigmoid
+from nn import (
+    EMILY,
+    FRANK,
+    MLP,
+    PARAMETER_NAMES,
+    SGD,
+    LoadError,
+    ManualNetwork,
+    article_network,
+    fit,
+    mse_loss,
+    people,
+)
+from nn.article import deriv_sigmoid, sigmoid
 
 ALL_ONES = {name: (1.0 if name.startswith("w") else 0.0) for name in PARAMETER_NAMES}
 ALICE = ([-2.0, -1.0], 1.0)
@@ -186,3 +198,23 @@ def test_bad_parameters_and_inputs_raise():
         ManualNetwork(ALL_ONES).feedforward([1, 2, 3])
     with pytest.raises(ValueError, match="as many targets"):
         ManualNetwork(ALL_ONES).train([[1, 2]], [1, 0])
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_parameters_are_refused_as_mlp_refuses_them(bad):
+    with pytest.raises(ValueError, match="parameter w5 must be finite"):
+        ManualNetwork({**ALL_ONES, "w5": bad})
+    network = ManualNetwork(ALL_ONES)
+    with pytest.raises(ValueError, match="must be finite"):
+        network.load_state_dict({**ALL_ONES, "b1": bad})
+    assert network.state_dict() == ALL_ONES
+    mlp = MLP(2, [2, 1], seed=0)
+    with pytest.raises(LoadError, match="must be finite"):
+        mlp.load_state_dict({**mlp.state_dict(), "L1.N0.w0": bad})
+
+
+def test_the_article_network_carries_the_article_names():
+    model = article_network(seed=3)
+    assert [p.label for p in model.parameters()] == list(PARAMETER_NAMES)
+    assert model.state_dict() == MLP(2, [2, 1], seed=3).state_dict()
+    assert [p.label for p in ManualNetwork(seed=1).to_mlp().parameters()] == list(PARAMETER_NAMES)

@@ -1,6 +1,8 @@
 """SGD and Adam: updates computed by hand, loss goes down, bad hyper-parameters refused."""
 
+import copy
 import math
+from typing import ClassVar
 
 import pytest
 
@@ -120,3 +122,82 @@ def test_a_parameter_without_a_label_is_named_by_its_position():
 def test_bad_hyper_parameters_raise(make, error, words):
     with pytest.raises(error, match=words):
         make([Value(1.0)])
+
+
+def optimisers():
+    return [
+        lambda params: SGD(params, lr=0.1, momentum=0.9, weight_decay=0.01),
+        lambda params: Adam(params, lr=0.01, weight_decay=0.01),
+    ]
+
+
+def trained_twice(make):
+    """A model and its optimiser after one step, with gradients ready for the next."""
+    model = MLP(2, [3, 1], seed=0)
+    optimizer = make(model.parameters())
+    for _ in range(2):
+        optimizer.zero_grad()
+        mse_loss([1.0], [model([0.5, -1.0])]).backward()
+        if _ == 0:
+            optimizer.step()
+    return model, optimizer
+
+
+def optimiser_state(optimizer):
+    return {key: copy.deepcopy(value) for key, value in vars(optimizer).items() if key != "params"}
+
+
+class Watched(Value):
+    """A parameter whose next read or assignment of `data` can be made to raise
+    KeyboardInterrupt, once: Ctrl-C landing half way through a step."""
+
+    __slots__ = ()
+    armed: ClassVar[dict[str, bool]] = {"read": False, "write": False}
+
+    @property
+    def data(self):
+        if Watched.armed["read"]:
+            Watched.armed["read"] = False
+            raise KeyboardInterrupt
+        return Value.data.__get__(self)
+
+    @data.setter
+    def data(self, value):
+        if Watched.armed["write"]:
+            Watched.armed["write"] = False
+            raise KeyboardInterrupt
+        Value.data.__set__(self, value)
+
+
+def watch_fifth_parameter(optimizer):
+    original = optimizer.params[4]
+    watched = Watched(original.data)
+    watched.grad = original.grad
+    optimizer.params[4] = watched  # the fifth of nine parameters
+
+
+@pytest.mark.parametrize("make", optimisers())
+def test_a_step_interrupted_while_computing_changes_nothing(make):
+    _model, optimizer = trained_twice(make)
+    watch_fifth_parameter(optimizer)
+    before, state = [p.data for p in optimizer.params], optimiser_state(optimizer)
+    Watched.armed["read"] = True
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.step()
+    assert not Watched.armed["read"]
+    assert [p.data for p in optimizer.params] == before
+    assert optimiser_state(optimizer) == state
+
+
+@pytest.mark.parametrize("make", optimisers())
+def test_a_step_interrupted_while_assigning_is_completed(make):
+    _model, optimizer = trained_twice(make)
+    twin, twin_optimizer = trained_twice(make)
+    twin_optimizer.step()  # the step the interrupted one must still become
+    watch_fifth_parameter(optimizer)
+    Watched.armed["write"] = True
+    with pytest.raises(KeyboardInterrupt):
+        optimizer.step()
+    assert not Watched.armed["write"]
+    assert [p.data for p in optimizer.params] == [p.data for p in twin.parameters()]
+    assert optimiser_state(optimizer) == optimiser_state(twin_optimizer)
