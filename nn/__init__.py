@@ -10,7 +10,8 @@
 
 The parts, one job each: `module` (Module, Neuron, Layer, MLP), `serialization` (model files),
 `checks` (argument checks), `losses`, `optim`, `training` (fit), `progress` (fit's display),
-`compiled` (fit with a compiled loss), `data` (data sets), `draw` (model_to_svg: a forward pass
+`compiled` (fit with a compiled loss), `schedules` (learning rates), `metrics` (accuracy),
+`pytorch` (to_torch, from_torch), `data` (data sets), `draw` (model_to_svg: a forward pass
 drawn neuron by neuron, layer by layer) and `article` (the article's people, its network with
 hand-derived gradients to check the automatic ones against, and its names).
 """
@@ -27,13 +28,30 @@ from nn.article import (
     article_network,
     people,
 )
-from nn.data import make_moons
+from nn.data import (
+    load_iris,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
+    train_test_split,
+)
 from nn.draw import model_to_dot, model_to_html, model_to_svg
-from nn.losses import binary_cross_entropy, hinge_loss, mse_loss
+from nn.losses import (
+    binary_cross_entropy,
+    cross_entropy,
+    hinge_loss,
+    log_softmax,
+    mse_loss,
+    softmax,
+)
+from nn.metrics import accuracy
 from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD, Adam, Optimizer
+from nn.pytorch import from_torch, to_torch
+from nn.schedules import CosineAnnealingLR, LRScheduler, StepLR
 from nn.serialization import LoadError
-from nn.training import batch_loss, evaluate, fit, train_step
+from nn.training import History, batch_loss, evaluate, fit, predict, train_step
 
 __all__ = [
     "EMILY",
@@ -43,6 +61,9 @@ __all__ = [
     "PEOPLE",
     "SGD",
     "Adam",
+    "CosineAnnealingLR",
+    "History",
+    "LRScheduler",
     "Layer",
     "LoadError",
     "ManualNetwork",
@@ -50,17 +71,30 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Person",
+    "StepLR",
+    "accuracy",
     "article_network",
     "batch_loss",
     "binary_cross_entropy",
+    "cross_entropy",
     "evaluate",
     "fit",
+    "from_torch",
     "hinge_loss",
+    "load_iris",
+    "log_softmax",
+    "make_circles",
     "make_moons",
+    "make_spirals",
+    "make_xor",
     "model_to_dot",
     "model_to_html",
     "model_to_svg",
     "mse_loss",
     "people",
+    "predict",
+    "softmax",
+    "to_torch",
     "train_step",
+    "train_test_split",
 ]

@@ -81,8 +81,8 @@ def as_inputs(x: Input, nin: int, who: str) -> list[Value | float]:
 
 def prepare_data(X: object, y: object) -> tuple[list[Row], list[Row]]:
     """Check a data set and turn it into lists of floats (rows for several columns)."""
-    xs = _as_rows(X, "X")
-    ts = _as_rows(y, "y")
+    xs = as_rows(X, "X")
+    ts = as_rows(y, "y")
     if len(xs) != len(ts):
         raise ValueError(f"X has {len(xs)} samples but y has {len(ts)}")
     if not xs:
@@ -90,7 +90,8 @@ def prepare_data(X: object, y: object) -> tuple[list[Row], list[Row]]:
     return xs, ts
 
 
-def _as_rows(data: object, what: str) -> list[Row]:
+def as_rows(data: object, what: str) -> list[Row]:
+    """`data` as samples: a list of floats (1-D data) or of rows of floats, all finite."""
     try:
         array = np.asarray(data)
     except (TypeError, ValueError) as error:

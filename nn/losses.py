@@ -82,6 +82,130 @@ def hinge_loss(y_true: Targets, y_pred: Predictions) -> Value:
     return total / len(pairs)
 
 
+def log_softmax(row: Sequence[Value | float]) -> list[Value]:
+    """``log(softmax(row))``, computed without overflow: each entry less the row's log-sum-exp.
+
+    >>> [round(v.data, 4) for v in log_softmax([1000.0, 0.0, -1000.0])]
+    [0.0, -1000.0, -2000.0]
+
+    The row's largest entry is subtracted first, so that no `exp` sees a positive number. That
+    maximum is itself recorded, ``m = a + relu(b - a)`` entry by entry, not read from the data:
+    a compiled graph then takes each sample's own maximum (a number read while recording would
+    be baked in, and another sample's larger logits would overflow). Its gradient cancels out.
+    """
+    values = _as_logits(row, "log_softmax")
+    largest = values[0]
+    for value in values[1:]:
+        largest = largest + (value - largest).relu()
+    shifted = [value - largest for value in values]
+    total = shifted[0].exp()
+    for value in shifted[1:]:
+        total = total + value.exp()
+    log_total = total.log()
+    return [value - log_total for value in shifted]
+
+
+def softmax(row: Sequence[Value | float]) -> list[Value]:
+    """``exp(z_i) / sum_j exp(z_j)`` for each entry z_i of `row`: probabilities that sum to 1.
+
+    >>> [round(p.data, 4) for p in softmax([1.0, 2.0, 3.0])]
+    [0.09, 0.2447, 0.6652]
+
+    Stable for large entries in the same way as `log_softmax`.
+    """
+    values = _as_logits(row, "softmax")
+    largest = values[0]
+    for value in values[1:]:
+        largest = largest + (value - largest).relu()
+    exps = [(value - largest).exp() for value in values]
+    total = exps[0]
+    for value in exps[1:]:
+        total = total + value
+    return [value / total for value in exps]
+
+
+def cross_entropy(targets: object, logits: Sequence[Sequence[Value | float]]) -> Value:
+    """Mean over samples of ``-log softmax(logits)[class]``: PyTorch's ``F.cross_entropy``.
+
+    >>> round(cross_entropy([0, 2], [[2.0, 1.0, 0.1], [0.5, 0.2, 3.0]]).data, 6)
+    0.275297
+
+    `logits` holds one row of Values per sample (the outputs of a model with one output per
+    class; no softmax on them). Each target is a class id, an integer from 0 to the number of
+    classes less one (a float with an integer value counts, as `fit` hands targets over as
+    floats), or a row of class probabilities (plain numbers in [0, 1], or Values: the loss is
+    then ``-sum_k p_k log softmax(logits)[k]``, which is how a compiled graph takes a one-hot
+    class as its input). Targets first, as in every loss of `nn`.
+    """
+    who = "cross_entropy"
+    rows = _as_list(logits, who, "logits")
+    classes = _as_list(targets, who, "targets")
+    if len(classes) != len(rows):
+        raise ValueError(f"{who}: targets has {len(classes)} samples but logits has {len(rows)}")
+    if not rows:
+        raise ValueError(f"{who} needs at least one sample; targets and logits are empty")
+    refuse_swapped(_flattened(classes), rows, who)
+    total = None
+    for i, (target, row) in enumerate(zip(classes, rows, strict=True)):
+        log_probabilities = log_softmax(_as_logits(row, f"{who}: logits[{i}]"))
+        term = -_picked(target, log_probabilities, i)
+        total = term if total is None else total + term
+    return total / len(rows)
+
+
+def _picked(target: object, log_probabilities: list[Value], i: int) -> Value:
+    """``log p[class]`` for a class id, ``sum_k t_k log p_k`` for a row of probabilities."""
+    count = len(log_probabilities)
+    if isinstance(target, np.ndarray) and target.ndim == 1:
+        target = target.tolist()
+    if isinstance(target, (list, tuple)):
+        if len(target) != count:
+            raise ValueError(
+                f"cross_entropy: targets[{i}] has {len(target)} class probabilities for "
+                f"{count} logits"
+            )
+        total = None
+        for k, (weight, log_p) in enumerate(zip(target, log_probabilities, strict=True)):
+            if not isinstance(weight, Value):
+                weight = as_real(weight, f"cross_entropy: targets[{i}][{k}]")
+                if not 0.0 <= weight <= 1.0:
+                    raise ValueError(
+                        f"cross_entropy: targets[{i}][{k}] = {weight!r} is not a probability"
+                    )
+            term = weight * log_p
+            total = term if total is None else total + term
+        return total
+    if isinstance(target, Value):
+        raise TypeError(
+            f"cross_entropy: targets[{i}] is a Value, which cannot pick a class; give a row of "
+            "class probabilities (one-hot) to make the target an input of the graph"
+        )
+    label = as_real(target, f"cross_entropy: targets[{i}]")
+    if not (label.is_integer() and 0 <= label < count):
+        raise ValueError(
+            f"cross_entropy: targets[{i}] = {target!r} is not a class id: an integer from 0 "
+            f"to {count - 1} for {count} logits"
+        )
+    return log_probabilities[int(label)]
+
+
+def _as_logits(row: object, who: str) -> list[Value]:
+    """One row of logits as Values (plain numbers become constants), non-empty."""
+    if isinstance(row, np.ndarray) and row.ndim == 1:
+        row = row.tolist()
+    if isinstance(row, Value) or not isinstance(row, (list, tuple)):
+        raise TypeError(
+            f"{who}: a row of logits must be a list or tuple of Values or numbers, "
+            f"not {type(row).__name__}"
+        )
+    if not row:
+        raise ValueError(f"{who}: a row of logits must not be empty")
+    return [
+        value if isinstance(value, Value) else Value(as_real(value, f"{who}[{k}]"))
+        for k, value in enumerate(row)
+    ]
+
+
 def _clamped_log(p: Value) -> Value:
     """max(log p, LOG_FLOOR), with gradient 0 below the floor.
 

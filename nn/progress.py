@@ -7,7 +7,7 @@ import time
 
 
 class Progress:
-    """``epoch 120/1000  loss 0.0123  3s, about 22s left`` rewritten in place on stderr."""
+    """``epoch 120/1000  loss 0.0123  val 0.0150 (97%)  3s, about 22s left``, in place on stderr."""
 
     DELAY = 1.0  # seconds before an automatic display appears: short runs stay quiet
     INTERVAL = 0.25  # seconds between redraws
@@ -19,7 +19,13 @@ class Progress:
         self.last_draw = -1.0
         self.shown = False
 
-    def update(self, done: int, loss: float) -> None:
+    def update(
+        self,
+        done: int,
+        loss: float,
+        val_loss: float | None = None,
+        val_accuracy: float | None = None,
+    ) -> None:
         if self.enabled is False:
             return
         now = time.monotonic()
@@ -30,8 +36,13 @@ class Progress:
             return
         self.last_draw = now
         remaining = elapsed / done * (self.total - done)
+        validation = ""
+        if val_loss is not None:
+            validation = f"val {val_loss:.4g}  "
+            if val_accuracy is not None:
+                validation = f"val {val_loss:.4g} ({val_accuracy:.0%})  "
         sys.stderr.write(
-            f"\repoch {done}/{self.total}  loss {loss:.4g}  "
+            f"\repoch {done}/{self.total}  loss {loss:.4g}  {validation}"
             f"{elapsed:.0f}s, about {remaining:.0f}s left "
         )
         sys.stderr.flush()
@@ -40,7 +51,7 @@ class Progress:
     def clear(self) -> None:
         """Blank the line so that a printed report does not land after it."""
         if self.shown:
-            sys.stderr.write("\r" + " " * 70 + "\r")
+            sys.stderr.write("\r" + " " * 90 + "\r")
             sys.stderr.flush()
             self.last_draw = -1.0
 

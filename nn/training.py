@@ -7,20 +7,26 @@ The loop is built from two steps that can be swapped out independently:
 
 `fit` prepares the data once (floats, checked), then calls `train_step` per batch and records one
 loss per epoch: by default the loss over the whole data set after the epoch, which is what the
-article prints.
+article prints. Given validation data it records their loss and accuracy too, and it can follow a
+learning-rate schedule (`nn.schedules`) and stop early, keeping the best weights. It returns a
+`History`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from autograd import Value, no_grad
-from nn.checks import Row, Seed, as_count, as_generator, prepare_data
+from nn.checks import Row, Seed, as_count, as_generator, as_rows, prepare_data
 from nn.compiled import CompiledLoss
 from nn.losses import Loss, batch_arguments, mse_loss
+from nn.metrics import predicted_labels
 from nn.module import Module
 from nn.optim import SGD, Optimizer
 from nn.progress import Progress
+from nn.schedules import LRScheduler
 
 ARTICLE_LEARNING_RATE = 0.1
 ARTICLE_EPOCHS = 1000
@@ -53,13 +59,65 @@ def train_step(
 def evaluate(model: Module, X: object, y: object, loss: Loss = mse_loss) -> float:
     """The loss over a whole data set, computed without recording a graph."""
     xs, ts = prepare_data(X, y)
-    return _prepared_loss(model, loss, xs, ts)
+    return _prepared_loss(model, loss, xs, ts)[0]
 
 
-def _prepared_loss(model: Module, loss: Loss, xs: Sequence[Row], ts: Sequence[Row]) -> float:
-    """`evaluate` on data already through `prepare_data`, as `fit` holds it between epochs."""
+def predict(model: Module, X: object) -> np.ndarray:
+    """The model's outputs for every sample of `X`, without recording a graph.
+
+    One entry per sample for a model with one output, a row per sample (samples x outputs)
+    otherwise; ``accuracy(y, predict(model, X))`` scores a classifier with several outputs.
+    """
+    xs = as_rows(X, "X")
     with no_grad():
-        return batch_loss(model, loss, xs, ts).data
+        outputs = _output_rows([model(x) for x in xs])
+    return outputs[:, 0] if outputs.shape[1] == 1 else outputs
+
+
+def _prepared_loss(
+    model: Module, loss: Loss, xs: Sequence[Row], ts: Sequence[Row]
+) -> tuple[float, np.ndarray]:
+    """The loss over data already through `prepare_data`, and the outputs (samples x outputs)."""
+    with no_grad():
+        outputs = [model(x) for x in xs]
+        return loss(*batch_arguments(outputs, ts)).data, _output_rows(outputs)
+
+
+def _output_rows(outputs: list[Value | list[Value]]) -> np.ndarray:
+    return np.array(
+        [[out.data] if isinstance(out, Value) else [v.data for v in out] for out in outputs]
+    )
+
+
+class History(list):
+    """What `fit` records, one entry per epoch; the list itself holds the training loss.
+
+    Named fields (as Keras names them): `loss` (the training loss again), `val_loss` and
+    `val_accuracy` (on the validation data, when given), `accuracy` (on the training data, when
+    the targets are labels and the epoch's loss is the whole data set's), `lr` (the optimiser's
+    learning rate during the epoch). An entry that was not measured is None. With early
+    stopping, `best_epoch` is the epoch whose weights the model was given back.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.val_loss: list[float | None] = []
+        self.accuracy: list[float | None] = []
+        self.val_accuracy: list[float | None] = []
+        self.lr: list[float | None] = []
+        self.best_epoch: int | None = None
+
+    @property
+    def loss(self) -> list[float]:
+        """The training loss of each epoch (the list's own entries)."""
+        return list(self)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}=[{len(getattr(self, name))} epochs]"
+            for name in ("loss", "val_loss", "accuracy", "val_accuracy", "lr")
+        )
+        return f"History({fields}, best_epoch={self.best_epoch})"
 
 
 def fit(
@@ -74,33 +132,49 @@ def fit(
     shuffle: bool = False,
     seed: Seed = None,
     epoch_loss: str = "dataset",
+    validation: tuple[object, object] | None = None,
+    scheduler: LRScheduler | None = None,
+    patience: int | None = None,
     report_every: int | None = None,
     progress: bool | None = None,
     callback: Callable[[int, float], None] | None = None,
     compile: bool = False,
-) -> list[float]:
-    """Train `model` on ``(X, y)`` and return the loss history, one float per epoch.
+) -> History:
+    """Train `model` on ``(X, y)``; return the `History`, a list of one loss per epoch.
 
     The defaults are the article's: mean squared error, SGD with learning rate 0.1 (used when no
     `optimizer` is given), 1000 epochs, one sample per step, the samples in their given order.
 
     * `X`: n samples, each a row of the model's inputs (a 1-D X suits a one-input model);
-      `y`: n targets, each a number (one output) or a row (several outputs).
+      `y`: n targets, each a number (one output; a class id for a model with several outputs,
+      with `cross_entropy`) or a row (one number per output).
     * ``batch_size=k``: one step per k samples, on the mean loss of the batch.
     * ``shuffle=True``: a new sample order each epoch, drawn from `seed`.
     * ``epoch_loss="dataset"``: the loss recorded for each epoch is the loss over the whole data
       set after the epoch, as the article computes it (no graph is recorded, but it costs one
       more forward pass per sample). ``"running"``: the mean of the batch losses met during the
       epoch, each taken before its step; free, and close to the first once training settles.
-    * ``report_every=10`` prints ``Epoch 0 loss: 0.xxx`` every 10 epochs, as the article does.
-    * `progress`: a one-line progress display on stderr (epoch, loss, time left). None shows it on
-      a terminal once a run has lasted a second; True always; False never.
+    * ``validation=(X_val, y_val)``: after each epoch, the loss and accuracy on these samples,
+      which training never sees (`History.val_loss`, `History.val_accuracy`).
+    * ``scheduler``: a learning-rate schedule of `optimizer` (`nn.StepLR`,
+      `nn.CosineAnnealingLR`); its `step()` runs after every epoch.
+    * ``patience=k``: early stopping. Stop once the validation loss has not improved for k
+      epochs, and give the model back the weights of its best epoch (`History.best_epoch`).
+    * ``report_every=10`` prints ``Epoch 0 loss: 0.xxx`` every 10 epochs, as the article does
+      (and the validation loss and accuracy, when there are validation data).
+    * `progress`: a one-line progress display on stderr (epoch, loss, validation figures, time
+      left). None shows it on a terminal once a run has lasted a second; True always; False never.
     * `callback(epoch, loss)` is called after every epoch.
-    * ``compile=True``: record the loss of one sample once and run it as generated code (see
-      `nn.compiled`) instead of building a graph per sample; the same numbers (to rounding in
-      a batch's sums), many times faster. The loss must be a mean over samples.
+    * ``compile=True``: record the loss of one sample once, its features and targets as inputs,
+      and run it as generated code (see `nn.compiled`) instead of building a graph per sample;
+      the same numbers (to rounding in a batch's sums), many times faster. The loss must be a
+      mean over samples, as every loss of `nn` is.
+
+    Accuracy is measured where the targets are labels: class ids beside several outputs (the
+    largest output wins), 0/1 labels beside one output (1 above 0.5), -1/+1 labels (the sign).
     """
     xs, ts = prepare_data(X, y)
+    held_out = _validation_data(validation)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=ARTICLE_LEARNING_RATE)
     epochs = as_count(epochs, "epochs")
@@ -111,15 +185,26 @@ def fit(
         raise ValueError(f"epoch_loss must be one of {EPOCH_LOSSES}, not {epoch_loss!r}")
     if not callable(loss):
         raise TypeError(f"loss must be a function like mse_loss, not {type(loss).__name__}")
+    if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
+        raise ValueError("scheduler must be a schedule of the optimizer that fit uses")
+    if patience is not None:
+        patience = as_count(patience, "patience")
+        if held_out is None:
+            raise ValueError("patience stops on the validation loss: pass validation=(X, y)")
 
     compiled = CompiledLoss(model, loss, xs, ts) if compile else None
-    rows = compiled.rows(xs, ts) if compiled is not None else None
+    measure = _Measure(model, loss, compiled)
+    training = measure.prepare(xs, ts)
+    validating = measure.prepare(*held_out) if held_out is not None else None
     rng = as_generator(seed) if shuffle else None
     order = list(range(len(xs)))
     display = Progress(epochs, progress)
-    history = []
+    history = History()
+    best: tuple[float, dict[str, float]] | None = None
+    waited = 0
     try:
         for epoch in range(epochs):
+            learning_rate = getattr(optimizer, "lr", None)
             if rng is not None:
                 rng.shuffle(order)
             running = 0.0
@@ -129,21 +214,83 @@ def fit(
                     batch_xs, batch_ts = [xs[i] for i in batch], [ts[i] for i in batch]
                     value = train_step(model, loss, optimizer, batch_xs, batch_ts)
                 else:
-                    value = compiled.step(optimizer, rows[batch])
+                    value = compiled.step(optimizer, training.rows[batch])
                 running += value * len(batch)
             if epoch_loss == "running":
-                current = running / len(order)
-            elif compiled is not None:
-                current = compiled.run(rows)[0]
+                current, accuracy = running / len(order), None
             else:
-                current = _prepared_loss(model, loss, xs, ts)
+                current, accuracy = measure(training)
+            val_loss, val_accuracy = measure(validating) if validating else (None, None)
             history.append(current)
+            history.accuracy.append(accuracy)
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(val_accuracy)
+            history.lr.append(learning_rate)
             if report_every is not None and epoch % report_every == 0:
                 display.clear()
-                print(f"Epoch {epoch} loss: {current:.3f}")
-            display.update(epoch + 1, current)
+                print(
+                    f"Epoch {epoch} loss: {current:.3f}" + _validation_text(val_loss, val_accuracy)
+                )
+            display.update(epoch + 1, current, val_loss, val_accuracy)
             if callback is not None:
                 callback(epoch, current)
+            if scheduler is not None:
+                scheduler.step()
+            if patience is not None:
+                if best is None or val_loss < best[0]:
+                    best, waited, history.best_epoch = (val_loss, model.state_dict()), 0, epoch
+                else:
+                    waited += 1
+                    if waited >= patience:
+                        break
     finally:  # end the progress line even when training stops with an error
         display.close()
+    if best is not None:
+        model.load_state_dict(best[1])
     return history
+
+
+class _Data:
+    """A data set as `fit` holds it: rows of floats, and for a compiled loss one 2-D array."""
+
+    def __init__(self, xs: list[Row], ts: list[Row], rows: np.ndarray | None) -> None:
+        self.xs, self.ts, self.rows = xs, ts, rows
+        self.targets = np.array(ts, dtype=float)
+
+
+class _Measure:
+    """The loss and accuracy of a model on a data set, compiled or not, recording no graph."""
+
+    def __init__(self, model: Module, loss: Loss, compiled: CompiledLoss | None) -> None:
+        self.model, self.loss, self.compiled = model, loss, compiled
+
+    def prepare(self, xs: list[Row], ts: list[Row]) -> _Data:
+        rows = self.compiled.rows(xs, ts) if self.compiled is not None else None
+        return _Data(xs, ts, rows)
+
+    def __call__(self, data: _Data) -> tuple[float, float | None]:
+        if self.compiled is None:
+            value, outputs = _prepared_loss(self.model, self.loss, data.xs, data.ts)
+        else:
+            value, outputs, _ = self.compiled.run(data.rows)
+        labels = predicted_labels(outputs, data.targets)
+        accuracy = None if labels is None else float(np.mean(labels == data.targets))
+        return value, accuracy
+
+
+def _validation_data(validation: object) -> tuple[list[Row], list[Row]] | None:
+    if validation is None:
+        return None
+    if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+        raise TypeError("validation must be a pair (X_val, y_val)")
+    try:
+        return prepare_data(*validation)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"validation data: {error}") from None
+
+
+def _validation_text(val_loss: float | None, val_accuracy: float | None) -> str:
+    if val_loss is None:
+        return ""
+    text = f"  validation loss: {val_loss:.3f}"
+    return text if val_accuracy is None else f"{text}  accuracy: {val_accuracy:.1%}"

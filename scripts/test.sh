@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: make (or reuse) a venv in .venv, install the project with its test
-# and dev extras, check lint and formatting, and run the whole test suite.
+# The README's test command: make (or reuse) a venv in .venv, install the project with its test,
+# dev and torch extras (torch for the PyTorch bridge's tests), check lint and formatting, and run
+# the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh
@@ -19,7 +20,7 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
       "fonts-dejavu-core fonts-liberation (see the README)" >&2
   fi
 fi
-.venv/bin/python -m pip install --quiet -e ".[test,dev]"
+.venv/bin/python -m pip install --quiet -e ".[test,dev,torch]"
 .venv/bin/python -m ruff check .
 .venv/bin/python -m ruff format --check .
 .venv/bin/python -m pytest "$@"

@@ -1,0 +1,131 @@
+"""The bridge to PyTorch: the same network as a ``torch.nn.Sequential``, and back.
+
+A model that outgrows scalar Values (wider layers, more data, a GPU) moves to PyTorch with its
+weights: `to_torch` builds ``Linear`` layers in float64 holding the same numbers, each followed by
+the same activation module, and `from_torch` reads such a ``Sequential`` back into an `MLP`::
+
+    net = nn.to_torch(nn.MLP(2, [16, 16, 1], "tanh", "sigmoid", seed=0))
+    net(torch.zeros(5, 2, dtype=torch.float64))    # samples x outputs: shape (5, 1)
+    model = nn.from_torch(net)                     # and back, the same numbers
+
+PyTorch is optional: ``pip install -e ".[torch]"`` installs the version these functions are
+tested with. Without it they raise ImportError saying so.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nn.module import MLP, Layer, Module, Neuron
+
+if TYPE_CHECKING:
+    import torch
+
+INSTALL_HINT = 'pip install -e ".[torch]"'
+# nn's activations and the torch.nn modules that compute the same function.
+TORCH_ACTIVATIONS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}
+
+
+def to_torch(model: Module) -> torch.nn.Sequential:
+    """`model` (an `MLP`, a `Layer` or a `Neuron`) as a float64 ``torch.nn.Sequential``.
+
+    Each layer becomes a ``Linear`` whose weight row i holds neuron i's weights, then the
+    layer's activation module (none for "linear"). The result takes a batch, a tensor of
+    samples x inputs, and returns samples x outputs. The weights are copies: training one model
+    does not change the other.
+    """
+    torch = _import_torch("to_torch")
+    modules: list[Any] = []
+    for neurons, activation in _layers(model):
+        linear = torch.nn.Linear(neurons[0].nin, len(neurons), dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(
+                torch.tensor([[w.data for w in n.w] for n in neurons], dtype=torch.float64)
+            )
+            linear.bias.copy_(torch.tensor([n.b.data for n in neurons], dtype=torch.float64))
+        modules.append(linear)
+        if activation != "linear":
+            modules.append(getattr(torch.nn, TORCH_ACTIVATIONS[activation])())
+    return torch.nn.Sequential(*modules)
+
+
+def from_torch(sequential: torch.nn.Sequential) -> MLP:
+    """The `MLP` computing what `sequential` computes: ``Linear`` layers, each followed by at most
+    one of ``Sigmoid``, ``Tanh``, ``ReLU`` (or ``Identity``), the same one after every hidden
+    layer. Anything else raises ValueError naming the module."""
+    torch = _import_torch("from_torch")
+    if not isinstance(sequential, torch.nn.Sequential):
+        raise TypeError(f"from_torch needs a torch.nn.Sequential, not {type(sequential).__name__}")
+    names = {getattr(torch.nn, module): name for name, module in TORCH_ACTIVATIONS.items()}
+    layers: list[tuple[Any, str]] = []
+    for index, module in enumerate(sequential):
+        if isinstance(module, torch.nn.Linear):
+            if module.bias is None:
+                raise ValueError(
+                    f"module {index} is a Linear without a bias; every neuron of nn has one"
+                )
+            if layers and layers[-1][0].out_features != module.in_features:
+                raise ValueError(
+                    f"module {index} takes {module.in_features} inputs, but the layer before "
+                    f"gives {layers[-1][0].out_features}"
+                )
+            layers.append((module, "linear"))
+        elif type(module) in names or isinstance(module, torch.nn.Identity):
+            if not layers or layers[-1][1] != "linear":
+                raise ValueError(
+                    f"module {index} ({type(module).__name__}) must follow a Linear, "
+                    "one activation per layer"
+                )
+            activation = "linear" if isinstance(module, torch.nn.Identity) else names[type(module)]
+            layers[-1] = (layers[-1][0], activation)
+        else:
+            raise ValueError(
+                f"module {index} is a {type(module).__name__}; from_torch reads Linear layers "
+                f"and the activations {sorted(TORCH_ACTIVATIONS.values())} only"
+            )
+    if not layers:
+        raise ValueError("the Sequential holds no Linear layer")
+    hidden = {activation for _, activation in layers[:-1]}
+    if len(hidden) > 1:
+        raise ValueError(
+            f"the hidden layers use different activations ({sorted(hidden)}); an MLP uses one"
+        )
+    output_activation = layers[-1][1]
+    activation = hidden.pop() if hidden else output_activation
+    model = MLP(
+        layers[0][0].in_features,
+        [linear.out_features for linear, _ in layers],
+        activation,
+        output_activation,
+        seed=0,
+    )
+    values = []
+    for linear, _ in layers:
+        weights = linear.weight.detach().to(torch.float64).tolist()
+        biases = linear.bias.detach().to(torch.float64).tolist()
+        for row, bias in zip(weights, biases, strict=True):
+            values.extend([*row, bias])
+    names_in_order = [name for name, _ in model.named_parameters()]
+    model.load_state_dict(dict(zip(names_in_order, values, strict=True)))
+    return model
+
+
+def _layers(model: Module) -> list[tuple[list[Neuron], str]]:
+    if isinstance(model, MLP):
+        return [(layer.neurons, layer.activation) for layer in model.layers]
+    if isinstance(model, Layer):
+        return [(model.neurons, model.activation)]
+    if isinstance(model, Neuron):
+        return [([model], model.activation)]
+    raise TypeError(f"to_torch takes an MLP, a Layer or a Neuron, not {type(model).__name__}")
+
+
+def _import_torch(who: str) -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            f"nn.{who} needs PyTorch, an optional dependency of backproplab; install it with "
+            f"{INSTALL_HINT} (the 'torch' extra)"
+        ) from None
+    return torch
