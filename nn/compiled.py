@@ -20,11 +20,12 @@ into the recording (see `autograd.compile`).
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
 
-from autograd import Value, compile_graph, no_grad
+from autograd import CompiledGraph, Value, compile_graph, no_grad
 from nn.checks import Row
 from nn.losses import Loss, batch_arguments
 from nn.module import Module
@@ -106,6 +107,30 @@ class CompiledLoss:
             return value, np.array([outputs]), list(grads)
         (values, *outputs), grads = self.graph(rows, reduction="mean")
         return float(values.mean()), np.column_stack(outputs), grads.tolist()
+
+
+# One compiled forward pass per model, kept while the model lives: a model's structure never
+# changes, and the graph reads the parameters' current values on every call.
+_OUTPUT_GRAPHS: weakref.WeakKeyDictionary[Module, CompiledGraph] = weakref.WeakKeyDictionary()
+
+
+def compiled_outputs(model: Module, rows: np.ndarray) -> np.ndarray:
+    """The model's outputs (samples x outputs) for a batch of feature rows, by compiled code."""
+    graph = _OUTPUT_GRAPHS.get(model)
+    if graph is None:
+        features = [Value(0.0, label=f"x{i}") for i in range(rows.shape[1])]
+        output = model(features)
+        outputs = [output] if isinstance(output, Value) else list(output)
+        total = outputs[0]
+        for value in outputs[1:]:  # a root to compile from; its gradients are not used
+            total = total + value
+        graph = compile_graph(total, features, model.parameters(), outputs=outputs)
+        _OUTPUT_GRAPHS[model] = graph
+    if len(rows) == 1:
+        (_, *values), _ = graph(rows[0].tolist())
+        return np.array([values])
+    (_, *values), _ = graph(rows)
+    return np.column_stack(values)
 
 
 def _check_loss(loss: Loss, output_count: int, ts: Sequence[Row]) -> None:
