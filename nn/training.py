@@ -97,7 +97,7 @@ def _output_rows(outputs: list[Value | list[Value]]) -> np.ndarray:
     )
 
 
-class History(list):
+class History(list[float]):
     """What `fit` records, one entry per epoch; the list itself holds the training loss.
 
     Named fields (as Keras names them): `loss` (the training loss again), `val_loss` and
