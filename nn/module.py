@@ -30,6 +30,9 @@ from autograd import Value
 from nn.checks import Input, Seed, as_count, as_generator, as_inputs, as_real
 from nn.serialization import MAX_FILE_BYTES, checked_state, load_module, save_module
 
+# Input and as_inputs are defined in nn.checks and used from here by nn.draw as well.
+__all__ = ["ACTIVATIONS", "MLP", "Input", "Layer", "Module", "Neuron", "Seed", "as_inputs"]
+
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
     "tanh": Value.tanh,
