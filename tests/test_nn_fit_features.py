@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+import nn.training
 from nn import (
     MLP,
     SGD,
@@ -23,6 +24,7 @@ from nn import (
     hinge_loss,
     make_moons,
     make_spirals,
+    mse_loss,
     predict,
     train_test_split,
 )
@@ -163,3 +165,21 @@ def test_progress_and_reports_show_the_validation_figures(monkeypatch, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
     assert all("validation loss: " in line and "accuracy: " in line for line in lines)
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_the_running_loss_weights_each_batch_by_its_size(compile):
+    # Five samples in batches of 3 and 2: the epoch's loss is (3 * first + 2 * second) / 5, the
+    # mean over samples, not the mean of the two batch means.
+    X, y = make_moons(5, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    twin = MLP(2, [3, 1], seed=0)
+    losses = []
+    optimizer = SGD(twin.parameters(), lr=0.5)
+    for batch in ([0, 1, 2], [3, 4]):
+        xs, ts = X[batch].tolist(), y[batch].tolist()
+        losses.append(nn.training.train_step(twin, mse_loss, optimizer, xs, ts))
+    history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.5), epochs=1,
+                  batch_size=3, epoch_loss="running", compile=compile)  # fmt: skip
+    assert losses[0] != losses[1]
+    assert history[0] == pytest.approx((3 * losses[0] + 2 * losses[1]) / 5, rel=1e-12)
