@@ -110,8 +110,8 @@ class Module:
         """
         return load_module(self, path, as_count(max_bytes, "max_bytes"))
 
-    def _repr_html_(self) -> str:
-        """Jupyter's rich display: the model drawn (see `nn.draw`)."""
+    def _repr_html_(self) -> str | None:
+        """Jupyter's rich display: the model drawn (see `nn.draw`); None falls back to repr."""
         from nn.draw import model_repr_html  # drawing loads graphviz: only when asked to draw
 
         return model_repr_html(self)
