@@ -36,7 +36,7 @@ from nn import (
     mse_loss,
     people,
 )
-from nn.manual import deriv_sigmoid, sigmoid  # the article's own, for the by-hand column
+from nn.article import deriv_sigmoid, sigmoid  # the article's own, for the by-hand column
 
 LEARNING_RATE = 0.1  # the article's
 REPORT_EVERY = 10  # the article prints the loss every 10 epochs
