@@ -9,6 +9,7 @@ the sum of all contributions before it passes anything on. That is also the mome
 
 from __future__ import annotations
 
+import errno
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
@@ -66,8 +67,15 @@ def _propagate(nodes: list[Value], grads: dict[Value, Any], create_graph: bool) 
                 grads[b] = contribution if earlier is None else earlier + contribution
         except (ArithmeticError, ValueError) as error:
             raise type(error)(
-                f"backward through {node._op!r} at inputs {_show(node.parents)}: {error}"
+                f"backward through {node._op!r} at inputs {_show(node.parents)}: {_reason(error)}"
             ) from error
+
+
+def _reason(error: BaseException) -> str:
+    # A float power that overflows says only (34, 'Numerical result out of range').
+    if isinstance(error, OverflowError) and error.args and error.args[0] == errno.ERANGE:
+        return "the derivative is too large for a float"
+    return str(error)
 
 
 # ---------------------------------------------------------------------- hooks

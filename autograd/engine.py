@@ -367,9 +367,15 @@ EXP = _register(
         doc="e ** x; OverflowError past about 709.78.",
     )
 )
+# d log(a)/da = a ** -1 rather than g / a: for a subnormal a the derivative is too large for a
+# float, and a power says so with OverflowError (as x ** -1 does) where a division gives inf.
 LOG = _register(
     Operation(
-        "log", _log, (lambda g, out, a: g / a,), np.log, doc="Natural log; ValueError for x <= 0."
+        "log",
+        _log,
+        (lambda g, out, a: g * a**-1,),
+        np.log,
+        doc="Natural log; ValueError for x <= 0.",
     )
 )
 SQRT = _register(

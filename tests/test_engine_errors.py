@@ -1,5 +1,6 @@
 """Bad input raises the documented error, and the message names the operation and the value."""
 
+import math
 import operator
 
 import numpy as np
@@ -142,3 +143,16 @@ def test_grad_rejects_non_value_output_and_inputs():
         autograd.grad(x * 2, [x, 2.0])
     with pytest.raises(TypeError, match="a Value or a sequence of Values, not int"):
         autograd.grad(x * 2, 5)
+
+
+def test_backward_through_log_of_a_subnormal_raises_instead_of_giving_inf():
+    # d log(x)/dx = 1/x is too large for a float when x is subnormal; the engine says so, as it
+    # does for x ** -1, instead of returning an infinite gradient.
+    x = Value(5e-324)
+    y = x.log()
+    assert y.data == math.log(5e-324)  # the forward value is an ordinary float
+    with pytest.raises(OverflowError, match=r"log.*too large"):
+        y.backward()
+    z = Value(1e-300)
+    z.log().backward()
+    assert z.grad == pytest.approx(1e300, rel=1e-15)

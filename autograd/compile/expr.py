@@ -73,7 +73,15 @@ class Expr:
             as_expr(part).render(power_call) for part in self.parts
         )
         if self.kind == "**":
-            if power_call:
+            exponent = self.parts[1]
+            integral = (
+                isinstance(exponent, Expr)
+                and exponent.kind == "number"
+                and float(exponent.parts[0]).is_integer()  # type: ignore[arg-type]
+            )
+            if power_call and not integral:
+                # numpy's power is the engine's for an integral constant exponent (its errors
+                # raise as floating-point errors); otherwise the checked power of the engine.
                 return f"power({left}, {right})", _ATOM
             # ** binds to the right, and its base must be an atom.
             return (
