@@ -20,6 +20,16 @@ from autograd.compile.plan import Elementwise, Sums, make_plan
 from autograd.compile.trace import Trace
 from nn import MLP
 
+
+@pytest.fixture(autouse=True, scope="module")
+def batch_code_for_every_batch():
+    """Run every batch through the batch code: these tests are about it, and small batches of a
+    small graph would otherwise run the readable code sample by sample."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("autograd.compile.runtime._SAMPLE_BY_SAMPLE", 0)
+        yield
+
+
 REL = 1e-12
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear"]
 
@@ -269,3 +279,20 @@ def test_many_values_sharing_one_label_get_distinct_names():
     (value,), (gradient,) = compiled([])
     assert value == pytest.approx(1.0001**3000, rel=1e-12)
     assert gradient == pytest.approx(1.0001**3000, rel=1e-12)
+
+
+def test_a_small_batch_of_a_small_graph_runs_sample_by_sample_exactly():
+    # Below the crossover the batch runs the readable code per sample: the engine's floats.
+    build = mlp_by_hand([2, 2, 1], "sigmoid", "mse")
+    parameter_values = np.random.default_rng(5).normal(size=parameter_count([2, 2, 1])).tolist()
+    samples = [[0.5, -1.0, 1.0], [2.0, 0.3, 0.0], [-1.5, 1.5, 1.0]]
+    leaves = [Value(x) for x in samples[0]]
+    parameters = [Value(v) for v in parameter_values]
+    results = build(leaves, parameters)
+    compiled = compile_graph(results[0], leaves, parameters, outputs=results[1:])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("autograd.compile.runtime._SAMPLE_BY_SAMPLE", 10**9)
+        outputs, summed = compiled(np.array(samples), parameter_values)
+    ref_outputs, ref_grads = engine_reference(build, samples, parameter_values)
+    assert outputs[0].tolist() == ref_outputs[:, 0].tolist()
+    assert summed.tolist() == ref_grads.sum(axis=0).tolist()
