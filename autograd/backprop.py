@@ -162,7 +162,7 @@ def _hook_result(result: object, hook: Hook, node: Value, create_graph: bool) ->
     if isinstance(result, Value):
         return result if create_graph else result.data
     if is_real_number(result):
-        return float(result)  # type: ignore[arg-type]
+        return float(result)
     name = getattr(hook, "__name__", type(hook).__name__)
     raise TypeError(
         f"the hook {name} on {node!r} returned {type(result).__name__} {result!r}: a hook returns "

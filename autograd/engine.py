@@ -38,7 +38,7 @@ from collections.abc import Callable
 from contextlib import ContextDecorator
 from dataclasses import dataclass
 from numbers import Real
-from typing import Any, Protocol, Union, overload
+from typing import Any, Protocol, SupportsFloat, TypeGuard, Union, overload
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def is_grad_enabled() -> bool:
 
 
 # ---------------------------------------------------------------------- numbers
-def is_real_number(x: object) -> bool:
+def is_real_number(x: object) -> TypeGuard[SupportsFloat]:
     """True for what a Value holds: an int, a float or a numpy real scalar (not bool, not complex).
 
     `nn` checks its inputs, targets and hyper-parameters with the same rule.
@@ -114,7 +114,7 @@ def as_float(data: object, what: str = "Value") -> float:
     Internal to the package (backward, gradcheck and the compiler check their numbers with it).
     """
     if is_real_number(data):
-        return float(data)  # type: ignore[arg-type]  # also turns a numpy float64 into a float
+        return float(data)  # also turns a numpy float64 into a float
     raise TypeError(
         f"{what} takes an int, a float or a numpy real scalar, not {type(data).__name__}: {data!r}"
     )
@@ -683,7 +683,7 @@ def _binary(
 def _constant(other: object) -> float | None:
     """A plain number as the float to record; None when it is no real number."""
     if is_real_number(other):
-        return float(other)  # type: ignore[arg-type]
+        return float(other)
     return None
 
 
@@ -693,10 +693,12 @@ class UnaryFunction(Protocol):
 
     __name__: str
 
-    @overload
-    def __call__(self, x: Value) -> Value: ...
+    # Numbers first: mypy resolves a call on an unannotated lambda parameter (Any) to the first
+    # overload, and define_op's forward rule, written so, runs on floats.
     @overload
     def __call__(self, x: Number) -> float: ...
+    @overload
+    def __call__(self, x: Value) -> Value: ...
     def __call__(self, x: Any) -> Any: ...
 
 
@@ -706,11 +708,11 @@ class BinaryFunction(Protocol):
     __name__: str
 
     @overload
+    def __call__(self, a: Number, b: Number) -> float: ...  # first: see UnaryFunction
+    @overload
     def __call__(self, a: Value, b: Operand) -> Value: ...
     @overload
     def __call__(self, a: Operand, b: Value) -> Value: ...
-    @overload
-    def __call__(self, a: Number, b: Number) -> float: ...
     def __call__(self, a: Any, b: Any) -> Any: ...
 
 

@@ -128,6 +128,7 @@ def backpropagation() -> None:
     (auto_d_ypred_d_h1,) = grad(y_pred, [h1])
     (auto_d_h1_d_w1,) = grad(h1, [weight_w1])
     loss.backward()
+    auto_d_L_d_w1 = float(weight_w1.grad)  # a float after a plain backward; typed float | Value
 
     rows = [
         ("h1 = h2 = f(w1 x1 + w2 x2 + b1)", hand_h1, h1.data),
@@ -135,14 +136,14 @@ def backpropagation() -> None:
         ("dL/dy_pred = -2 (y_true - y_pred)", d_L_d_ypred, auto_d_L_d_ypred),
         ("dy_pred/dh1 = w5 f'(w5 h1 + w6 h2 + b3)", d_ypred_d_h1, auto_d_ypred_d_h1),
         ("dh1/dw1 = x1 f'(w1 x1 + w2 x2 + b1)", d_h1_d_w1, auto_d_h1_d_w1),
-        ("dL/dw1 = the product of those three", hand_d_L_d_w1, weight_w1.grad),
+        ("dL/dw1 = the product of those three", hand_d_L_d_w1, auto_d_L_d_w1),
     ]
     print()
     print(f"   {'':40}  {'by hand':24}{'by autograd'}")
     for what, by_hand, by_autograd in rows:
         print(f"   {what:40}  {aligned(by_hand):24}{aligned(by_autograd)}")
     print()
-    print(f"   dL/dw1, autograd minus by hand: {_difference(weight_w1.grad, hand_d_L_d_w1)}")
+    print(f"   dL/dw1, autograd minus by hand: {_difference(auto_d_L_d_w1, hand_d_L_d_w1)}")
     print("   autograd's column: grad(L, [y_pred]), grad(y_pred, [h1]), grad(h1, [w1]), and")
     print("   w1.grad after L.backward().")
     print("   dL/dw1 > 0: raising w1 would raise the loss a little, so training lowers w1.")

@@ -114,7 +114,8 @@ def train_both(
             hand.seconds += middle - start
             auto.seconds += end - middle
             hand_row = list(by_hand.values())
-            auto_row = [parameter.grad for parameter in parameters]
+            # .grad is typed float | Value (a Value after backward(create_graph=True) only)
+            auto_row = [float(parameter.grad) for parameter in parameters]
             if step == 0:
                 hand.first_gradients, auto.first_gradients = hand_row, auto_row
             for i, (a, b) in enumerate(zip(hand_row, auto_row, strict=True)):

@@ -156,7 +156,8 @@ def by_forward_mode(f: Callable[..., object], point: list[float]) -> np.ndarray:
     for i in range(len(point)):
         one_hot = [1.0 if j == i else 0.0 for j in range(len(point))]
         columns.append(jvp(f, point, one_hot)[1])
-    return np.array(columns).T
+    jacobian_by_columns: np.ndarray = np.array(columns).T
+    return jacobian_by_columns
 
 
 def measure(

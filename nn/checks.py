@@ -57,26 +57,28 @@ def as_inputs(x: Input, nin: int, who: str) -> list[Value | float]:
     Numbers become floats and Values stay Values. A lone number or Value is accepted when
     ``nin == 1``. A wrong length raises ValueError naming the expected and the received length.
     """
+    items: Sequence[object]
     if isinstance(x, np.ndarray):
         if x.ndim > 1:
             raise ValueError(
                 f"{who} expects one input vector (1-D), not an array of shape {x.shape}"
             )
-        x = x.tolist() if x.ndim == 1 else [x.item()]
+        items = x.tolist() if x.ndim == 1 else [x.item()]
     elif isinstance(x, Value) or is_real_number(x):
-        x = [x]
+        items = [x]
     elif not isinstance(x, (list, tuple)):
         raise TypeError(
             f"{who} expects a list, tuple or numpy array of {nin} numbers or Values, "
             f"not {type(x).__name__}"
         )
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    xs = list(x)
-    for i, item in enumerate(xs):
-        if not isinstance(item, Value):
-            xs[i] = as_real(item, f"{who} input {i}")
-    return xs
+    else:
+        items = x
+    if len(items) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(items)}")
+    return [
+        item if isinstance(item, Value) else as_real(item, f"{who} input {i}")
+        for i, item in enumerate(items)
+    ]
 
 
 def prepare_data(X: object, y: object) -> tuple[list[Row], list[Row]]:
@@ -111,4 +113,5 @@ def as_rows(data: object, what: str) -> list[Row]:
     bad = np.argwhere(~np.isfinite(array))
     if bad.size:
         raise ValueError(f"{what} holds {array[tuple(bad[0])]} at index {tuple(bad[0].tolist())}")
-    return array.tolist()
+    rows: list[Row] = array.tolist()
+    return rows

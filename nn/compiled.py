@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -60,7 +61,7 @@ class CompiledLoss:
         elif _is_number(ts[0]):
             names = ["y_true"]
         else:
-            names = [f"y_true{j}" for j in range(len(ts[0]))]
+            names = [f"y_true{j}" for j in range(len(_row(ts[0])))]
         targets = [Value(0.0, label=name) for name in names]
         if self.classes is None:
             value = loss(targets, self.outputs)
@@ -104,9 +105,11 @@ class CompiledLoss:
         """Mean loss, the model's outputs (samples x outputs) and the mean gradients."""
         if len(rows) == 1:  # one sample, the article's training: the engine's floats exactly
             (value, *outputs), grads = self.graph(rows[0].tolist())
-            return value, np.array([outputs]), list(grads)
+            return cast(float, value), np.array([outputs]), list(grads)
+        # A batch (a 2-D array) gives an array per output and an array of gradients.
         (values, *outputs), grads = self.graph(rows, reduction="mean")
-        return float(values.mean()), np.column_stack(outputs), grads.tolist()
+        mean_grads: list[float] = cast(np.ndarray, grads).tolist()
+        return float(cast(np.ndarray, values).mean()), np.column_stack(outputs), mean_grads
 
 
 # One compiled forward pass per model, kept while the model lives: a model's structure never
@@ -139,8 +142,8 @@ def _check_loss(loss: Loss, output_count: int, ts: Sequence[Row]) -> None:
     with no_grad():
 
         def on(targets: Sequence[Row]) -> float:
-            outputs = [[Value(0.5) for _ in range(output_count)] for _ in targets]
-            outputs = [row[0] if output_count == 1 else row for row in outputs]
+            rows = [[Value(0.5) for _ in range(output_count)] for _ in targets]
+            outputs = [row[0] if output_count == 1 else row for row in rows]
             return loss(*batch_arguments(outputs, targets)).data
 
         on(ts)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +29,11 @@ from nn.checks import as_real
 
 Targets = Sequence[Value | float] | np.ndarray | Value | float
 Predictions = Sequence[Value | float] | np.ndarray | Value | float
-# What fit, evaluate and the compiled loss take: any function of (y_true, y_pred) like these.
-Loss = Callable[[Sequence[object], Sequence[object]], Value]
+# What fit, evaluate and the compiled loss take: any function of (y_true, y_pred) like these. Its
+# arguments are typed Any: fit hands over lists whose entries depend on the model and the data
+# (numbers or Values beside one output each, rows of Values as logits beside class ids), more
+# than one parameter type of a loss can say, and every loss here takes what fit gives it.
+Loss = Callable[[Any, Any], Value]
 
 # log(p) is clamped from below at -100, as PyTorch's BCELoss does, so a prediction of exactly 0 or
 # 1 gives a finite loss. Where the clamp acts the sigmoid is saturated and its slope is 0 anyway.
@@ -44,12 +48,12 @@ def mse_loss(y_true: Targets, y_pred: Predictions) -> Value:
     0.5
     """
     pairs = _paired(y_true, y_pred, "mse_loss")
-    total = None
+    total: Value | None = None
     for target, prediction in pairs:
         error = target - prediction
         squared = error * error
         total = squared if total is None else total + squared
-    return total / len(pairs)
+    return _mean(total, len(pairs))
 
 
 def binary_cross_entropy(y_true: Targets, y_pred: Predictions) -> Value:
@@ -58,7 +62,7 @@ def binary_cross_entropy(y_true: Targets, y_pred: Predictions) -> Value:
     Finite even for predictions of exactly 0 or 1: each log is clamped at `LOG_FLOOR` (-100).
     """
     pairs = _paired(y_true, y_pred, "binary_cross_entropy", _check_probability)
-    total = None
+    total: Value | None = None
     for i, (target, prediction) in enumerate(pairs):
         if not 0.0 <= prediction.data <= 1.0:
             raise ValueError(
@@ -69,17 +73,17 @@ def binary_cross_entropy(y_true: Targets, y_pred: Predictions) -> Value:
         # the target's value, or a compiled graph would be right for one target only.
         term = target * _clamped_log(prediction) + (1.0 - target) * _clamped_log(1.0 - prediction)
         total = term if total is None else total + term
-    return -total / len(pairs)
+    return -_present(total) / len(pairs)
 
 
 def hinge_loss(y_true: Targets, y_pred: Predictions) -> Value:
     """Mean of max(0, 1 - y * score) for labels y in {-1, +1} and real-valued scores."""
     pairs = _paired(y_true, y_pred, "hinge_loss", _check_sign)
-    total = None
+    total: Value | None = None
     for target, score in pairs:
         margin = (1.0 - target * score).relu()
         total = margin if total is None else total + margin
-    return total / len(pairs)
+    return _mean(total, len(pairs))
 
 
 def log_softmax(row: Sequence[Value | float]) -> list[Value]:
@@ -145,12 +149,12 @@ def cross_entropy(targets: object, logits: Sequence[Sequence[Value | float]]) ->
     if not rows:
         raise ValueError(f"{who} needs at least one sample; targets and logits are empty")
     refuse_swapped(_flattened(classes), rows, who)
-    total = None
+    total: Value | None = None
     for i, (target, row) in enumerate(zip(classes, rows, strict=True)):
         log_probabilities = log_softmax(_as_logits(row, f"{who}: logits[{i}]"))
         term = -_picked(target, log_probabilities, i)
         total = term if total is None else total + term
-    return total / len(rows)
+    return _mean(total, len(rows))
 
 
 def _picked(target: object, log_probabilities: list[Value], i: int) -> Value:
@@ -164,7 +168,7 @@ def _picked(target: object, log_probabilities: list[Value], i: int) -> Value:
                 f"cross_entropy: targets[{i}] has {len(target)} class probabilities for "
                 f"{count} logits"
             )
-        total = None
+        total: Value | None = None
         for k, (weight, log_p) in enumerate(zip(target, log_probabilities, strict=True)):
             if not isinstance(weight, Value):
                 weight = as_real(weight, f"cross_entropy: targets[{i}][{k}]")
@@ -174,7 +178,7 @@ def _picked(target: object, log_probabilities: list[Value], i: int) -> Value:
                     )
             term = weight * log_p
             total = term if total is None else total + term
-        return total
+        return _present(total)
     if isinstance(target, Value):
         raise TypeError(
             f"cross_entropy: targets[{i}] is a Value, which cannot pick a class; give a row of "
@@ -187,6 +191,16 @@ def _picked(target: object, log_probabilities: list[Value], i: int) -> Value:
             f"to {count - 1} for {count} logits"
         )
     return log_probabilities[int(label)]
+
+
+def _present(total: Value | None) -> Value:
+    """A sum over samples (or classes), which the callers have checked are not empty."""
+    assert total is not None, "a sum of no terms"
+    return total
+
+
+def _mean(total: Value | None, count: int) -> Value:
+    return _present(total) / count
 
 
 def _as_logits(row: object, who: str) -> list[Value]:
@@ -312,10 +326,9 @@ def batch_arguments(
     y_true: list[object] = []
     y_pred: list[object] = []
     for output, target in zip(outputs, targets, strict=True):
-        row = isinstance(target, (list, tuple)) or (
+        if isinstance(target, (list, tuple)) or (
             isinstance(target, np.ndarray) and target.ndim > 0
-        )
-        if row:
+        ):
             y_true.extend(target)
             y_pred.extend([output] if isinstance(output, Value) else output)
         else:

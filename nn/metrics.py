@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def accuracy(y_true: object, y_pred: object) -> float:
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """The fraction of samples whose predicted label is the true one, as scikit-learn's.
 
     >>> accuracy([0, 1, 2, 1], [0, 1, 1, 1])
@@ -36,13 +37,17 @@ def predicted_labels(outputs: np.ndarray, targets: np.ndarray) -> np.ndarray | N
     0.5 (a probability, or the article's sigmoid). One output and -1/+1 labels: the sign (a
     score, as for `hinge_loss`). Anything else (a regression) has no labels: None.
     """
+    labels: np.ndarray
     if targets.ndim == 1 and outputs.shape[1] > 1:
-        return outputs.argmax(axis=1).astype(float)
+        labels = outputs.argmax(axis=1).astype(float)
+        return labels
     if outputs.shape[1] != 1 or targets.ndim != 1:
         return None
     values = set(np.unique(targets).tolist())
     if values <= {0.0, 1.0}:
-        return (outputs[:, 0] > 0.5).astype(float)
+        labels = (outputs[:, 0] > 0.5).astype(float)
+        return labels
     if values <= {-1.0, 1.0}:
-        return np.where(outputs[:, 0] > 0, 1.0, -1.0)
+        labels = np.where(outputs[:, 0] > 0, 1.0, -1.0)
+        return labels
     return None

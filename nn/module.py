@@ -16,6 +16,12 @@ the article's 2-2-1 network that is its w1, w2, b1, w3, w4, b2, w5, w6, b3.
 
 A module with one output returns a single `Value`; with several it returns a list of Values. In the
 same spirit a module with one input accepts a lone number or Value as well as a one-element list.
+
+Which of the two a `Layer` or an `MLP` returns depends on its last size, a number known only when
+the program runs, so a type checker sees ``model(x)`` as ``Any``, as it sees PyTorch's
+``module(x)``: ``model(x).data`` and ``mse_loss([y], [model(x)])`` check as written, and a name
+annotated where it is bound (``y: Value = model(x)``, ``logits: list[Value] = model(x)``) is
+checked from there on. A `Neuron` always returns a Value, and says so.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -48,6 +55,13 @@ class Module:
     A subclass defines ``__call__`` and `named_parameters`; the rest (`parameters`, `zero_grad`,
     `state_dict`, `load_state_dict`, `save`, `load`) comes from here.
     """
+
+    nin: int  # the length of one input vector; every module of nn has it
+
+    if TYPE_CHECKING:  # for type checkers only: at run time a subclass defines the real one
+
+        def __call__(self, x: Input) -> Any:
+            """The module's output for one input: a Value, or a list of Values (see above)."""
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``(name, Value)`` pairs of every parameter, in the documented stable order."""
@@ -149,25 +163,27 @@ class Neuron(Module):
             raise ValueError(f"init must be one of {INITS}, not {init!r}")
         rng = None if weights is not None and bias is not None else as_generator(seed)
         if weights is None:
+            assert rng is not None  # made above whenever weights or bias is missing
             scale = 1.0 if init == "normal" else 1.0 / math.sqrt(self.nin)
-            weights = (scale * rng.standard_normal(self.nin)).tolist()
+            checked_weights: list[float] = (scale * rng.standard_normal(self.nin)).tolist()
         else:
-            weights = _check_weights(weights)
-            if len(weights) != self.nin:
-                raise ValueError(f"Neuron({nin}) needs {nin} weights, got {len(weights)}")
+            checked_weights = _check_weights(weights)
+            if len(checked_weights) != self.nin:
+                raise ValueError(f"Neuron({nin}) needs {nin} weights, got {len(checked_weights)}")
         if bias is None:
-            bias = float(rng.standard_normal()) if init == "normal" else 0.0
+            assert rng is not None
+            checked_bias = float(rng.standard_normal()) if init == "normal" else 0.0
         else:
-            bias = as_real(bias, "bias")
-        self.w = [Value(weight) for weight in weights]
-        self.b = Value(bias)
+            checked_bias = as_real(bias, "bias")
+        self.w = [Value(weight) for weight in checked_weights]
+        self.b = Value(checked_bias)
         self._label_parameters()
 
     def __call__(self, x: Input) -> Value:
         """The neuron's output for one input vector of length `nin`."""
         return self._forward(as_inputs(x, self.nin, "Neuron"))
 
-    def _forward(self, xs: list[Value | float]) -> Value:
+    def _forward(self, xs: Sequence[Value | float]) -> Value:
         # Summed left to right, bias last, as the article writes w1 * x1 + w2 * x2 + b.
         w = self.w
         total = w[0] * xs[0]
@@ -211,12 +227,15 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, seed=rng, init=init) for _ in range(nout)]
         self._label_parameters()
 
-    def __call__(self, x: Input) -> Value | list[Value]:
-        """The layer's outputs: a Value for one neuron, a list of Values for several."""
+    def __call__(self, x: Input) -> Any:
+        """The layer's outputs: a Value for one neuron, a list of Values for several.
+
+        Typed ``Any`` (``Value | list[Value]`` at run time, by `nout`): see the module's notes.
+        """
         outputs = self._forward(as_inputs(x, self.nin, "Layer"))
         return outputs[0] if self.nout == 1 else outputs
 
-    def _forward(self, xs: list[Value | float]) -> list[Value]:
+    def _forward(self, xs: Sequence[Value | float]) -> list[Value]:
         return [neuron._forward(xs) for neuron in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
@@ -279,9 +298,13 @@ class MLP(Module):
         ]
         self._label_parameters()
 
-    def __call__(self, x: Input) -> Value | list[Value]:
-        """The network's outputs: a Value for one output neuron, a list of Values for several."""
-        xs = as_inputs(x, self.nin, "MLP")
+    def __call__(self, x: Input) -> Any:
+        """The network's outputs: a Value for one output neuron, a list of Values for several.
+
+        Typed ``Any`` (``Value | list[Value]`` at run time, by the last layer's size): see the
+        module's notes.
+        """
+        xs: Sequence[Value | float] = as_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             xs = layer._forward(xs)
         return xs[0] if len(xs) == 1 else xs
@@ -320,10 +343,12 @@ def _check_weights(weights: object) -> list[float]:
     if isinstance(weights, np.ndarray):
         if weights.ndim != 1:
             raise ValueError(f"weights must be 1-D, not an array of shape {weights.shape}")
-        weights = weights.tolist()
+        items: Sequence[object] = weights.tolist()
     elif isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence):
         raise TypeError(
             f"weights must be a list, tuple or 1-D numpy array of numbers, "
             f"not {type(weights).__name__}: {weights!r}"
         )
-    return [as_real(weight, f"weights[{i}]") for i, weight in enumerate(weights)]
+    else:
+        items = weights
+    return [as_real(weight, f"weights[{i}]") for i, weight in enumerate(items)]

@@ -55,8 +55,8 @@ class Optimizer:
         def assign() -> None:
             for parameter, value in zip(self.params, values, strict=True):
                 parameter.data = value
-            for name, value in state.items():
-                setattr(self, name, value)
+            for name, attribute in state.items():
+                setattr(self, name, attribute)
 
         try:
             assign()

@@ -20,6 +20,7 @@ from nn.module import MLP, Layer, Module, Neuron
 
 if TYPE_CHECKING:
     import torch
+    from torch.nn import Sequential  # the local name torch in to_torch is the module imported late
 
 INSTALL_HINT = 'pip install -e ".[torch]"'
 # nn's activations and the torch.nn modules that compute the same function.
@@ -46,7 +47,8 @@ def to_torch(model: Module) -> torch.nn.Sequential:
         modules.append(linear)
         if activation != "linear":
             modules.append(getattr(torch.nn, TORCH_ACTIVATIONS[activation])())
-    return torch.nn.Sequential(*modules)
+    sequential: Sequential = torch.nn.Sequential(*modules)
+    return sequential
 
 
 def from_torch(sequential: torch.nn.Sequential) -> MLP:

@@ -50,7 +50,8 @@ class StepLR(LRScheduler):
         self.gamma = _positive(gamma, "gamma")
 
     def lr_at(self, epoch: int) -> float:
-        return self.base_lr * self.gamma ** (epoch // self.step_size)
+        rate: float = self.base_lr * self.gamma ** (epoch // self.step_size)
+        return rate
 
     def __repr__(self) -> str:
         return f"StepLR(step_size={self.step_size}, gamma={self.gamma!r})"
@@ -72,7 +73,8 @@ class CosineAnnealingLR(LRScheduler):
 
     def lr_at(self, epoch: int) -> float:
         cosine = (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
-        return self.eta_min + (self.base_lr - self.eta_min) * cosine
+        rate: float = self.eta_min + (self.base_lr - self.eta_min) * cosine
+        return rate
 
     def __repr__(self) -> str:
         return f"CosineAnnealingLR(T_max={self.T_max}, eta_min={self.eta_min!r})"

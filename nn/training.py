@@ -222,6 +222,7 @@ def fit(
                     batch_xs, batch_ts = [xs[i] for i in batch], [ts[i] for i in batch]
                     value = train_step(model, loss, optimizer, batch_xs, batch_ts)
                 else:
+                    assert training.rows is not None  # prepared for the compiled loss
                     value = compiled.step(optimizer, training.rows[batch])
                 running += value * len(batch)
             if epoch_loss == "running":
@@ -245,6 +246,7 @@ def fit(
             if scheduler is not None:
                 scheduler.step()
             if patience is not None:
+                assert val_loss is not None  # patience needs validation data, checked above
                 if best is None or val_loss < best[0]:
                     best, waited, history.best_epoch = (val_loss, model.state_dict()), 0, epoch
                 else:
@@ -280,6 +282,7 @@ class _Measure:
         if self.compiled is None:
             value, outputs = _prepared_loss(self.model, self.loss, data.xs, data.ts)
         else:
+            assert data.rows is not None  # prepared for the compiled loss
             value, outputs, _ = self.compiled.run(data.rows)
         labels = predicted_labels(outputs, data.targets)
         accuracy = None if labels is None else float(np.mean(labels == data.targets))
