@@ -349,9 +349,10 @@ POW = _register(
         "**",
     )
 )
-NEG = _register(Operation("neg", operator.neg, (lambda g, out, a: -g,), np.negative, "-"))
+# operator.neg and abs are generic in typeshed (a float in, a float out): pyright cannot tell.
+NEG = _register(Operation("neg", operator.neg, (lambda g, out, a: -g,), np.negative, "-"))  # pyright: ignore[reportArgumentType]
 # The kink at 0 gets derivative 0, as in PyTorch.
-ABS = _register(Operation("abs", abs, (lambda g, out, a: g * sign(a),), np.abs))
+ABS = _register(Operation("abs", abs, (lambda g, out, a: g * sign(a),), np.abs))  # pyright: ignore[reportArgumentType]
 # The array rules may differ from the float rules in the last bit (numpy's exp is not the math
 # module's): a compiled batch promises the engine's numbers to 1e-12, not bit for bit. Outside the
 # domain they raise floating-point errors, and the batch then finds the sample with the float rule.
@@ -459,23 +460,25 @@ def _operator_methods(operation: Operation) -> tuple[BinaryMethod, BinaryMethod]
     """`Value`'s ``__op__`` and ``__rop__`` for a binary operation.
 
     A plain float or a Value on the other side is the common case and goes straight to the
-    forward rule; anything else goes through the general conversion (or NotImplemented).
+    forward rule; anything else goes through the general conversion (or NotImplemented). The
+    class tests (faster than isinstance on the hottest path) narrow `other` for mypy but not for
+    pyright: hence its ignores.
     """
     name, forward = operation.name, operation.forward
 
     def method(self: Value, other: Operand) -> Value:
         if other.__class__ is Value:
-            return _record(forward(self.data, other.data), name, self, other)
+            return _record(forward(self.data, other.data), name, self, other)  # pyright: ignore[reportAttributeAccessIssue, reportArgumentType]
         constant = other if other.__class__ is float else _constant(other)
         if constant is None:
             return NotImplemented  # type: ignore[no-any-return]
-        return _record(forward(self.data, constant), name, self, constant)
+        return _record(forward(self.data, constant), name, self, constant)  # pyright: ignore[reportArgumentType]
 
     def reflected(self: Value, other: Operand) -> Value:
         constant = other if other.__class__ is float else _constant(other)
         if constant is None:
             return NotImplemented  # type: ignore[no-any-return]
-        return _record(forward(constant, self.data), name, constant, self)
+        return _record(forward(constant, self.data), name, constant, self)  # pyright: ignore[reportArgumentType]
 
     return method, reflected
 

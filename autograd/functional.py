@@ -170,10 +170,11 @@ class Dual:
         out = operation.forward(*numbers)
         tangent = 0.0
         partials = DERIVATIVES[operation.name]
+        # The class test narrows for mypy, not pyright: hence its two ignores.
         for position, operand in enumerate(operands):
-            if operand.__class__ is Dual and operand.tangent != 0.0:
+            if operand.__class__ is Dual and operand.tangent != 0.0:  # pyright: ignore[reportAttributeAccessIssue]
                 try:
-                    tangent += partials[position](operand.tangent, out, *numbers)
+                    tangent += partials[position](operand.tangent, out, *numbers)  # pyright: ignore[reportAttributeAccessIssue]
                 except (ArithmeticError, ValueError) as error:
                     shown = ", ".join(repr(number) for number in numbers)
                     raise type(error)(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from demos._cli import write_file
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # pyright: ignore[reportMissingImports]  # optional (demos extra)
 
 
 def install_hint() -> str:
@@ -34,7 +34,7 @@ def install_hint() -> str:
 def new_figure(what: str, *, width: float, height: float) -> Figure | None:
     """An empty figure of `width` x `height` inches, or None (and a note) without matplotlib."""
     try:
-        from matplotlib.figure import Figure
+        from matplotlib.figure import Figure  # pyright: ignore[reportMissingImports]  # optional (demos extra)
     except ImportError:
         print(f"No picture of {what}: matplotlib is not installed. To get it: {install_hint()}")
         return None

@@ -173,7 +173,7 @@ def picture(
     )
     grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
     chosen = predict(model, grid, compile=True).argmax(axis=1).reshape(grid_x.shape)
-    from matplotlib.colors import ListedColormap
+    from matplotlib.colors import ListedColormap  # pyright: ignore[reportMissingImports]  # optional (demos extra)
 
     colours = COLOURS[:classes]
     regions.contourf(grid_x, grid_y, chosen, levels=np.arange(classes + 1) - 0.5,

@@ -174,4 +174,4 @@ def _is_number(target: Row) -> bool:
 
 
 def _row(x: Row) -> list[float]:
-    return [x] if isinstance(x, float) else x
+    return x if isinstance(x, list) else [x]

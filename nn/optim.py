@@ -26,6 +26,8 @@ from nn.checks import as_real
 class Optimizer:
     """Holds the parameters to update; subclasses define `step`."""
 
+    lr: float  # the learning rate, for type checkers: SGD and Adam set it, a schedule changes it
+
     def __init__(self, params: Iterable[Value]) -> None:
         params = list(params)
         if not params:

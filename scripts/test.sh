@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: make (or reuse) a venv in .venv, install the project with its test,
 # dev and torch extras (torch for the PyTorch bridge's tests), check lint and formatting, and run
-# the whole test suite.
+# the whole test suite (tests/test_types.py runs mypy --strict and pyright on autograd, nn, demos
+# and the README's examples).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh

@@ -135,18 +135,20 @@ class CompiledGraph:
         product), so each output and gradient vector agrees with the engine run sample by sample
         to a relative 1e-12 (normwise).
         """
+        # The fast path's class tests narrow nothing for pyright (isinstance would, but costs
+        # more on the article's per-sample path): hence its ignores below.
         if (
             data.__class__ in _PLAIN_SEQUENCES
             and parameters.__class__ in _PLAIN_SEQUENCES
             and len(data) == self._input_count
-            and len(parameters) == self._parameter_count
+            and len(parameters) == self._parameter_count  # pyright: ignore[reportArgumentType]
             and all(map(_is_float, data))
-            and all(map(_is_float, parameters))
+            and all(map(_is_float, parameters))  # pyright: ignore[reportArgumentType]
             and reduction in REDUCTIONS
         ):
             # One sample of floats with parameters of floats, the article's training: these are
             # all the checks it needs, made in as few steps as possible.
-            return self._run_sample(data, parameters)
+            return self._run_sample(data, parameters)  # pyright: ignore[reportArgumentType]
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
         if isinstance(data, np.ndarray) and data.ndim == 2:

@@ -268,7 +268,8 @@ def _line_up_inputs(
 ) -> None:
     """Put the inputs in one column (a row, top to bottom), in order; left to right, push the
     leaves used beside them (a neuron's weights) one column further on."""
-    with graph.subgraph() as column:
+    # subgraph() given no graph is a context manager (typed Optional upstream)
+    with graph.subgraph() as column:  # pyright: ignore[reportOptionalContextManager]
         column.attr(rank="same")
         for value in inputs:
             column.node(f"v{number[value]}")
@@ -300,7 +301,8 @@ def _draw_group(
     clusters: Iterator[int],
 ) -> None:
     # Graphviz draws a subgraph as a box only when its name starts with "cluster".
-    with graph.subgraph(name=f"cluster_{next(clusters)}") as box:
+    # subgraph() given no graph is a context manager (typed Optional upstream)
+    with graph.subgraph(name=f"cluster_{next(clusters)}") as box:  # pyright: ignore[reportOptionalContextManager]
         box.attr(
             label=f"<{_escape(group.label)}>",
             style="rounded",
@@ -402,7 +404,8 @@ def _draw_legend(graph: graphviz.Digraph, outputs: list[str]) -> None:
         f"{role}</td></tr>"
         for role, colour in COLOURS.items()
     )
-    with graph.subgraph(name="cluster_legend") as box:
+    # subgraph() given no graph is a context manager (typed Optional upstream)
+    with graph.subgraph(name="cluster_legend") as box:  # pyright: ignore[reportOptionalContextManager]
         box.attr(label="legend", style="rounded", color="#bbbbbb", fontsize=str(_LEGEND_SIZE))
         box.node(
             "legend",

@@ -1,0 +1,92 @@
+"""The types a user's checker sees hold: mypy --strict and pyright on the package, the demos and
+the README's examples.
+
+Each example is written to a file of its own and checked with the code, in one run per checker;
+the two checkers run side by side (each takes seconds to tens of seconds). A file with a
+deliberate mistake goes into both runs too: each must report it, and nothing else, so a checker
+that looked at nothing (a wrong path, a configuration that silences everything) fails here.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ["autograd", "nn", "demos"]
+
+# A model's output is typed Any (see nn.module), but a loss is a Value: adding a str to its data
+# must be an error for both checkers.
+MISTAKE = """\
+from nn import MLP, mse_loss
+
+model = MLP(2, [2, 1], seed=0)
+loss = mse_loss([1.0], [model([0.5, -0.5])])
+broken = loss.data + "not a number"
+"""
+
+
+def readme_examples() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def checked_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("typed")
+    examples = readme_examples()
+    assert len(examples) >= 10
+    files = []
+    for i, example in enumerate(examples):
+        files.append(folder / f"readme_example_{i:02d}.py")
+        files[-1].write_text(example, encoding="utf-8")
+    files.append(folder / "deliberate_mistake.py")
+    files[-1].write_text(MISTAKE, encoding="utf-8")
+    return files
+
+
+@pytest.fixture(scope="module")
+def runs(checked_files: list[Path]) -> Iterator[dict[str, subprocess.Popen[str]]]:
+    """Both checkers, started together; each test waits for its own."""
+    files = [str(path) for path in checked_files]
+    commands = {
+        # The cache (in .mypy_cache, which git ignores) makes a second run take seconds.
+        "mypy": [sys.executable, "-m", "mypy", "--strict", *PACKAGES, *files],
+        "pyright": [sys.executable, "-m", "pyright", *PACKAGES, *files],
+    }
+    started = {
+        name: subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for name, command in commands.items()
+    }
+    yield started
+    for process in started.values():
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def finished(process: subprocess.Popen[str]) -> str:
+    output, _ = process.communicate(timeout=600)
+    return output
+
+
+def test_mypy_strict_finds_the_mistake_and_nothing_else(runs):
+    output = finished(runs["mypy"])
+    errors = [line for line in output.splitlines() if ": error:" in line]
+    assert len(errors) == 1, output
+    assert re.match(r".*deliberate_mistake\.py:5: error: Unsupported operand types", errors[0])
+
+
+def test_pyright_finds_the_mistake_and_nothing_else(runs):
+    output = finished(runs["pyright"])
+    errors = [line for line in output.splitlines() if " - error: " in line]
+    assert len(errors) == 1, output
+    assert re.match(r".*deliberate_mistake\.py:5:\d+ - error: Operator \"\+\"", errors[0])
+    assert "1 error, " in output
