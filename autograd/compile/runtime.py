@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from itertools import count
-from typing import Any, Union
+from typing import Any, Union, overload
 
 import numpy as np
 
@@ -114,6 +114,23 @@ class CompiledGraph:
             f"{len(self.outputs)} outputs, {self._operations} operations)"
         )
 
+    # One sample given as a list or tuple gives floats; an array may be a batch.
+    @overload
+    def __call__(
+        self,
+        data: Sequence[float],
+        parameters: Sequence[float] | np.ndarray | None = None,
+        *,
+        reduction: str = "sum",
+    ) -> tuple[tuple[float, ...], tuple[float, ...]]: ...
+    @overload
+    def __call__(
+        self,
+        data: np.ndarray,
+        parameters: Sequence[float] | np.ndarray | None = None,
+        *,
+        reduction: str = "sum",
+    ) -> tuple[Outputs, Grads]: ...
     def __call__(
         self,
         data: Sequence[float] | np.ndarray,
