@@ -267,7 +267,9 @@ class CompiledGraph:
         except (ArithmeticError, ValueError) as error:
             raise type(error)(f"{error} (at {_generated_line(error)})") from error
 
-    def _run_samples(self, data: np.ndarray, parameters: Sequence[float]) -> tuple[Outputs, Grads]:
+    def _run_samples(
+        self, data: np.ndarray, parameters: Sequence[float]
+    ) -> tuple[Outputs, np.ndarray]:
         """reduction="none": the readable code sample by sample, the engine's floats."""
         outputs, grads = [], []
         for index, sample in enumerate(data.tolist()):
