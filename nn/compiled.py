@@ -91,7 +91,11 @@ class CompiledLoss:
     def step(self, optimizer: Optimizer, rows: np.ndarray) -> float:
         """`train_step` on samples already laid out by `rows`."""
         optimizer.zero_grad()
-        value, _, grads = self.run(rows)
+        if len(rows) == 1:  # one sample: its loss and gradients, no array of outputs to build
+            (loss, *_), grads = self.graph(rows[0].tolist())
+            value = cast(float, loss)
+        else:
+            value, _, grads = self.run(rows)
         for parameter, g in zip(self.parameters, grads, strict=True):
             parameter.grad = parameter.grad + g
         optimizer.step()

@@ -223,7 +223,12 @@ def fit(
                     value = train_step(model, loss, optimizer, batch_xs, batch_ts)
                 else:
                     assert training.rows is not None  # prepared for the compiled loss
-                    value = compiled.step(optimizer, training.rows[batch])
+                    # A slice, not an index list, for one sample: no copy of the row.
+                    rows = training.rows
+                    one = batch[0]
+                    value = compiled.step(
+                        optimizer, rows[one : one + 1] if len(batch) == 1 else rows[batch]
+                    )
                 running += value * len(batch)
             if epoch_loss == "running":
                 current, accuracy = running / len(order), None
