@@ -159,13 +159,17 @@ class CompiledGraph:
             and parameters.__class__ in _PLAIN_SEQUENCES
             and len(data) == self._input_count
             and len(parameters) == self._parameter_count  # pyright: ignore[reportArgumentType]
-            and all(map(_is_float, data))
-            and all(map(_is_float, parameters))  # pyright: ignore[reportArgumentType]
             and reduction in REDUCTIONS
         ):
             # One sample of floats with parameters of floats, the article's training: these are
-            # all the checks it needs, made in as few steps as possible.
-            return self._run_sample(data, parameters)  # pyright: ignore[reportArgumentType]
+            # all the checks it needs, made in as few steps as possible, on the very tuple of
+            # arguments the generated function is then called with.
+            arguments = (*data, *parameters)  # pyright: ignore[reportOptionalIterable]
+            if all(map(_is_float, arguments)):
+                try:
+                    return self._forward_backward(*arguments)
+                except (ArithmeticError, ValueError) as error:
+                    raise _at_generated_line(error) from error
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
         if isinstance(data, np.ndarray) and data.ndim == 2:
@@ -265,7 +269,7 @@ class CompiledGraph:
         try:
             return self._forward_backward(*sample, *parameters)
         except (ArithmeticError, ValueError) as error:
-            raise type(error)(f"{error} (at {_generated_line(error)})") from error
+            raise _at_generated_line(error) from error
 
     def _run_samples(
         self, data: np.ndarray, parameters: Sequence[float]
@@ -331,6 +335,11 @@ def _as_array(numbers: Sequence[object]) -> np.ndarray:
         if type(value) is not float:
             as_float(value, f"parameter value {position}")
     return np.array(numbers, dtype=float)
+
+
+def _at_generated_line(error: Exception) -> Exception:
+    """The same kind of error, its message followed by the generated line that raised it."""
+    return type(error)(f"{error} (at {_generated_line(error)})")
 
 
 def _generated_line(error: BaseException) -> str:
