@@ -192,7 +192,7 @@ def backward(root: Value, gradient: Operand = 1.0, *, create_graph: bool = False
         raise TypeError(f"backward needs a Value, not {type(root).__name__}")
     grads = _gradients(root, _initial_gradient(gradient, create_graph), create_graph)
     for node, g in grads.items():
-        if not node.is_leaf:
+        if node._a is not None:  # not a leaf (the property costs a call per node)
             node.grad = _as_value(g) if create_graph else g
         else:
             total = node.grad + g

@@ -26,26 +26,29 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     their nodes in this order, and the compiler writes its lines in it.
     """
     roots = as_roots(root, "topological_order")
-    order = []
-    expanded = set()  # parents already pushed
-    placed = set()  # already in `order`
-    stack: list[Any] = list(reversed(roots))  # Values; Any, as the checks below are by class
-    while stack:
-        node = stack.pop()
-        if node in expanded:
-            # Second visit: all of its parents are placed. (A copy pushed by another user
-            # before the first visit finds it placed already.)
-            if node not in placed:
-                placed.add(node)
-                order.append(node)
+    order: list[Value] = []
+    seen: set[Value] = set()  # pushed: placed already, or on the stack below the top
+    for start in roots:
+        if start in seen:
             continue
-        expanded.add(node)
-        stack.append(node)
-        # Pushed second input first, so that the first is expanded first. None: no such input;
-        # a float: a constant.
-        for parent in (node._b, node._a):
-            if parent is not None and parent.__class__ is not float and parent not in expanded:
-                stack.append(parent)
+        seen.add(start)
+        # The top of the stack is placed once none of its operands is left to visit; until then
+        # its first unvisited operand goes on top. Any: the checks below are by class, faster
+        # than isinstance here (None: no such operand; a float: a constant).
+        stack: list[Any] = [start]
+        while stack:
+            node = stack[-1]
+            a = node._a
+            if a is not None and a.__class__ is not float and a not in seen:
+                seen.add(a)
+                stack.append(a)
+                continue
+            b = node._b
+            if b is not None and b.__class__ is not float and b not in seen:
+                seen.add(b)
+                stack.append(b)
+                continue
+            order.append(stack.pop())
     return order
 
 

@@ -173,6 +173,10 @@ def operation_times(repeats: int) -> dict[str, float]:
 
 # ---------------------------------------------------------------------- one engine alone
 WORKLOADS = ("step", "build")
+# Consecutive training steps per timed run, so that the garbage one step leaves (micrograd's graphs
+# hold reference cycles, which only the collector frees) is paid for in the next, as in a training
+# loop, rather than by the gc.collect() that `timed` runs before each run.
+STEPS = 3
 
 
 def workload(name: str, engine: str) -> Callable[[], object]:
@@ -180,7 +184,7 @@ def workload(name: str, engine: str) -> Callable[[], object]:
     if name == "step":
         points, labels = two_moons(100)
         model = make_mlp(value, [2, 16, 16, 1])
-        return lambda: training_step(model, points, labels)
+        return lambda: [training_step(model, points, labels) for _ in range(STEPS)]
     rng = np.random.default_rng(2)
     pairs = [tuple(pair) for pair in rng.uniform(-1.0, 1.0, (100_000, 2)).tolist()]
     return lambda: sum_of_products(value, pairs)
@@ -213,7 +217,8 @@ def main() -> None:
     repeats = 3 if args.quick else args.repeats
     if args.single:
         run = workload(*args.single)
-        print(statistics.median(timed(run) for _ in range(repeats)))
+        per_run = STEPS if args.single[0] == "step" else 1
+        print(statistics.median(timed(run) for _ in range(repeats)) / per_run)
         return
     engines = {"ours": Value}
     if MicroValue is None:
@@ -224,15 +229,14 @@ def main() -> None:
 
     points, labels = two_moons(100)
     models = {name: make_mlp(value, [2, 16, 16, 1]) for name, value in engines.items()}
-    steps = 3  # consecutive steps per run, so that garbage one step leaves is paid for in the next
     medians = race(
         {
-            name: lambda m=models[name]: [training_step(m, points, labels) for _ in range(steps)]
+            name: lambda m=models[name]: [training_step(m, points, labels) for _ in range(STEPS)]
             for name in engines
         },
         repeats,
     )
-    medians = {name: seconds / steps for name, seconds in medians.items()}
+    medians = {name: seconds / STEPS for name, seconds in medians.items()}
     report("(a) 2-16-16-1 training step, 100 points", medians)
 
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 250_000))  # for micrograd's recursion
