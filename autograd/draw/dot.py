@@ -110,46 +110,45 @@ def to_dot(
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
     graphviz package call a system ``dot``, which may not be installed.
     """
-    return dot_graph(
-        as_roots(root, "to_dot"),
-        digits=digits,
-        show_grad=show_grad,
-        groups=groups,
-        inputs=inputs,
-        legend=legend,
-        hints=hints,
-        direction=direction,
-    )
+    outputs = as_roots(root, "to_dot")
+    options = Options(digits, show_grad, groups, inputs, legend, hints, direction)
+    return dot_graph(outputs, topological_order(outputs), options)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The drawing options of `to_dot`, `to_svg` and `to_html` (internal), checked once here."""
+
+    digits: int
+    show_grad: bool
+    groups: Iterable[Group]
+    inputs: Sequence[Value]
+    legend: bool
+    hints: Iterable[tuple[Value, Value]]
+    direction: str
+
+    def __post_init__(self) -> None:
+        digits = self.digits
+        if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+            raise ValueError(f"digits must be a positive int, not {digits!r}")
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
 
 
 def dot_graph(
     outputs: tuple[Value, ...],
-    *,
-    digits: int = 4,
-    show_grad: bool = True,
-    groups: Iterable[Group] = (),
-    inputs: Sequence[Value] = (),
-    legend: bool = True,
-    hints: Iterable[tuple[Value, Value]] = (),
-    direction: str = "LR",
+    order: list[Value],
+    options: Options,
     names: Callable[[Value], str] | None = None,
-    order: list[Value] | None = None,
 ) -> graphviz.Digraph:
-    """`to_dot` for outputs already checked (internal: the HTML page also uses it).
+    """`to_dot` for checked outputs, their topological order and checked options (internal).
 
     `names` gives the name shown in a Value's box instead of its label (the page names unlabelled
-    Values t1, t2, ... so that its steps can refer to them). `order` is the outputs' topological
-    order when the caller has it already.
+    Values t1, t2, ... so that its steps can refer to them).
     """
     import graphviz  # here, not at the top: `import autograd` should not load it
 
-    check_digits(digits)
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    if order is None:
-        order = topological_order(outputs)
     number = {value: i for i, value in enumerate(order)}
-    name = names or _label_of
     for value in order:
         if not isinstance(value.label, str):
             raise TypeError(
@@ -157,23 +156,22 @@ def dot_graph(
                 f"(data {value.data!r}) has the label {value.label!r}, a "
                 f"{type(value.label).__name__}"
             )
-    groups = tuple(groups)
+    groups = tuple(options.groups)
     home = _place_in_groups(groups, number)
-    inputs = _checked_inputs(inputs, number, home)
-    hints = _checked_hints(hints, number)
+    inputs = _checked_inputs(options.inputs, number, home)
+    hints = _checked_hints(options.hints, number)
 
     graph = graphviz.Digraph("backproplab")
-    graph.attr(rankdir=direction, fontname=_FONT, nodesep="0.15", ranksep="0.3")
+    graph.attr(rankdir=options.direction, fontname=_FONT, nodesep="0.15", ranksep="0.3")
     graph.attr("node", fontname=_FONT, fontsize=str(_VALUE_SIZE), penwidth="0.8")
     graph.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.6", color="#555555")
 
     is_output = set(outputs)
+    name = names or (lambda value: value.label)
 
     def draw_values(target: graphviz.Digraph, members: Iterable[Value]) -> None:
         for value in members:
-            _draw_value(
-                target, value, name(value), number[value], value in is_output, digits, show_grad
-            )
+            _draw_value(target, value, name(value), number[value], value in is_output, options)
 
     # Graphviz keeps the order of declaration among equals, so inputs come first and in order.
     draw_values(graph, inputs)
@@ -187,19 +185,10 @@ def dot_graph(
     for before, after in hints:
         graph.edge(f"v{number[before]}", f"v{number[after]}", style="invis")
     if inputs:
-        _line_up_inputs(graph, inputs, order, number, push_leaves=direction == "LR")
-    if legend:
+        _line_up_inputs(graph, inputs, order, number, push_leaves=options.direction == "LR")
+    if options.legend:
         _draw_legend(graph, [f"v{number[output]}" for output in outputs])
     return graph
-
-
-def check_digits(digits: object) -> None:
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
-        raise ValueError(f"digits must be a positive int, not {digits!r}")
-
-
-def _label_of(value: Value) -> str:
-    return value.label
 
 
 def _place_in_groups(groups: tuple[Group, ...], number: dict[Value, int]) -> dict[Value, Group]:
@@ -322,8 +311,7 @@ def _draw_value(
     name: str,
     n: int,
     is_output: bool,
-    digits: int,
-    show_grad: bool,
+    options: Options,
 ) -> None:
     if is_output:
         role = "output"
@@ -331,16 +319,15 @@ def _draw_value(
         role = "parameter or input"
     else:
         role = "intermediate"
-    lines = [f"data {format_number(value.data, digits)}"]
-    if show_grad:
+    lines = [f"data {format_number(value.data, options.digits)}"]
+    if options.show_grad:
         grad = value.grad.data if isinstance(value.grad, Value) else value.grad
-        lines.append(f"grad {format_number(grad, digits)}")
+        lines.append(f"grad {format_number(grad, options.digits)}")
     widths = [text_width(line, _VALUE_SIZE) for line in lines]
     label = "<br/>".join(lines)
     if name:
-        shown = visible_lines(name)
-        widths.extend(text_width(line, _VALUE_SIZE, bold=True) for line in shown)
-        label = "<b>" + "<br/>".join(_markup(line) for line in shown) + "</b><br/>" + label
+        widths.extend(text_width(line, _VALUE_SIZE, bold=True) for line in visible_lines(name))
+        label = f"<b>{_escape(name)}</b><br/>{label}"
     graph.node(
         f"v{n}",
         label=f"<{label}>",
@@ -367,7 +354,7 @@ def _draw_value(
     )
     for position, parent in enumerate(value.parents):
         if not isinstance(parent, Value):
-            text = format_number(parent, digits)
+            text = format_number(parent, options.digits)
             graph.node(
                 f"c{n}_{position}",
                 label=text,

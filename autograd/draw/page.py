@@ -28,19 +28,14 @@ import itertools
 import json
 import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd.backprop import grad
-from autograd.draw.dot import check_digits, dot_graph, format_number, visible_lines
-from autograd.draw.render import (
-    DEFAULT_TIMEOUT,
-    MAX_NODES,
-    check_limits,
-    check_size,
-    render_svg,
-)
+from autograd.draw.dot import Options, dot_graph, format_number, visible_lines
+from autograd.draw.render import DEFAULT_TIMEOUT, MAX_NODES, check_limits, order_within, render_svg
 from autograd.engine import DERIVATIVES, Value
-from autograd.graph import as_roots, topological_order
+from autograd.graph import as_roots
 
 if TYPE_CHECKING:
     from autograd.draw.dot import Group
@@ -119,30 +114,18 @@ def to_html(
     output (a list of several outputs gives forward steps only). Drawing changes no `grad`.
     """
     outputs = as_roots(root, "to_html")
-    check_digits(digits)
+    options = Options(digits, True, groups, inputs, legend, hints, direction)
     check_limits(max_nodes, timeout)
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, not {type(title).__name__}")
-    order = topological_order(outputs)
-    check_size(order, max_nodes)
+    order = order_within(outputs, max_nodes)
     story = _Story(outputs, order, digits)
-    graph = dot_graph(
-        outputs,
-        digits=digits,
-        show_grad=True,
-        groups=groups,
-        inputs=inputs,
-        legend=legend,
-        hints=hints,
-        direction=direction,
-        names=story.name.__getitem__,
-        order=order,
-    )
-    svg = render_svg(graph, timeout=timeout)
-    page = _page(svg, story.data(title or _default_title(story)))
+    graph = dot_graph(outputs, order, options, names=story.name.__getitem__)
+    if not title:
+        title = "Backpropagation through " + ", ".join(story.name[output] for output in outputs)
+    page = _page(render_svg(graph, timeout=timeout), story.data(title))
     if path is not None:
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(page)
+        Path(path).write_text(page, encoding="utf-8")
     return page
 
 
@@ -159,11 +142,6 @@ def in_frame(page: str, height: int = 640) -> str:
     )
 
 
-def _default_title(story: _Story) -> str:
-    names = ", ".join(story.name[output] for output in story.outputs)
-    return f"Backpropagation through {names}"
-
-
 # A step of a route being explored: a Value, and the step it was reached from.
 _Link = tuple[Value, "_Link | None"]
 
@@ -172,7 +150,6 @@ class _Story:
     """Everything the page shows, computed once, in Python, by the engine."""
 
     def __init__(self, outputs: tuple[Value, ...], order: list[Value], digits: int) -> None:
-        self.outputs = outputs
         self.digits = digits
         self.order = order
         self.name = _names(self.order)

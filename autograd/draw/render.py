@@ -14,9 +14,10 @@ import os
 import shutil
 import signal
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograd.draw.dot import dot_graph, node_count
+from autograd.draw.dot import Options, dot_graph, node_count
 from autograd.engine import Value
 from autograd.graph import as_roots, topological_order
 
@@ -208,30 +209,19 @@ def to_svg(
     and a renderer that fails or outlasts `timeout` seconds raises `RenderError`.
     """
     outputs = as_roots(root, "to_svg")  # a wrong argument is named before anything else happens
+    options = Options(digits, show_grad, groups, inputs, legend, hints, direction)
     check_limits(max_nodes, timeout)
-    order = topological_order(outputs)
-    check_size(order, max_nodes)
-    graph = dot_graph(
-        outputs,
-        order=order,
-        digits=digits,
-        show_grad=show_grad,
-        groups=groups,
-        inputs=inputs,
-        legend=legend,
-        hints=hints,
-        direction=direction,
-    )
-    svg = render_svg(graph, timeout=timeout)
+    order = order_within(outputs, max_nodes)
+    svg = render_svg(dot_graph(outputs, order, options), timeout=timeout)
     if path is not None:
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(svg)
+        Path(path).write_text(svg, encoding="utf-8")
     return svg
 
 
-def check_size(order: list[Value], max_nodes: int) -> None:
-    """Refuse a graph (its topological order) of more than `max_nodes` nodes before any work is
-    done on it."""
+def order_within(outputs: tuple[Value, ...], max_nodes: int) -> list[Value]:
+    """The topological order of `outputs`, or GraphTooLargeError when it makes more than
+    `max_nodes` nodes, before any work is done on it (internal)."""
+    order = topological_order(outputs)
     nodes = node_count(order)
     if nodes > max_nodes:
         raise GraphTooLargeError(
@@ -239,3 +229,4 @@ def check_size(order: list[Value], max_nodes: int) -> None:
             "be slow and the picture unreadable. Draw a smaller part of it, pass a larger "
             "max_nodes, or take the DOT text from to_dot()."
         )
+    return order
