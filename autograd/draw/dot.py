@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autograd.draw.fonts import text_width
 from autograd.engine import Value
-from autograd.graph import as_roots, topological_order
+from autograd.graph import as_roots, topological_order, value_parents
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
-DrawValues = Callable[["graphviz.Digraph", Iterable[Value]], None]
+# Digraph.subgraph() without a graph argument is a context manager, but is typed Optional upstream.
+# pyright: reportOptionalContextManager=false
 
 COLOURS = {
     "parameter or input": "#cfe2ff",
@@ -97,15 +98,14 @@ def to_dot(
 ) -> graphviz.Digraph:
     """The computation graph that produced `root`, as a `graphviz.Digraph` (DOT text: ``.source``).
 
-    `root` is the output Value, or a list of outputs drawn together in one picture.
-    `digits` is the number of significant digits shown for data and grad; `show_grad=False` leaves
-    the grads out. `groups` draws boxes around Values (see `Group`). `inputs` are leaves to line
-    up in a column of their own at the far left, top to bottom in the given order (a model's input
-    vector; drawn top to bottom, a row at the top); they may not be in a group. `hints` are pairs
-    ``(before, after)`` of drawn Values that only steer the layout: `after` goes at least one
-    column further on than `before` (an invisible edge). `direction` is "LR" (inputs on the left)
-    or "TB" (inputs on top, which suits a narrow page). The same
-    graph and options always give byte-identical DOT.
+    `root` is the output Value, or a list of outputs drawn together in one picture. `digits` is
+    the number of significant digits shown for data and grad; `show_grad=False` leaves the grads
+    out. `groups` draws boxes around Values (see `Group`). `inputs` are leaves, in no group, to
+    line up in the given order in a column of their own at the far left (a model's input vector;
+    a row at the top when drawn top to bottom). `hints` are pairs ``(before, after)`` of drawn
+    Values that only steer the layout: `after` goes at least one column further on than `before`
+    (an invisible edge). `direction` is "LR" (inputs on the left) or "TB" (inputs on top, which
+    suits a narrow page). The same graph and options always give byte-identical DOT.
 
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
     graphviz package call a system ``dot``, which may not be installed.
@@ -178,8 +178,24 @@ def dot_graph(
     is_input = set(inputs)
     draw_values(graph, (value for value in order if value not in home and value not in is_input))
     clusters = itertools.count()
+
+    def draw_group(target: graphviz.Digraph, group: Group) -> None:
+        # Graphviz draws a subgraph as a box only when its name starts with "cluster".
+        with target.subgraph(name=f"cluster_{next(clusters)}") as box:
+            box.attr(
+                label=f"<{_escape(group.label)}>",
+                style="rounded",
+                color="#8c8c8c",
+                fontsize=str(_VALUE_SIZE),
+                labeljust="l",
+            )
+            members = {value: None for value in group.values if home[value] is group}
+            draw_values(box, sorted(members, key=number.__getitem__))
+            for subgroup in group.subgroups:
+                draw_group(box, subgroup)
+
     for group in groups:
-        _draw_group(graph, group, home, draw_values, number, clusters)
+        draw_group(graph, group)
     for value in order:
         _draw_edges(graph, value, number)
     for before, after in hints:
@@ -236,16 +252,15 @@ def _checked_inputs(
 
 def _checked_hints(
     hints: Iterable[tuple[Value, Value]], number: dict[Value, int]
-) -> list[tuple[Value, Value]]:
-    checked = []
+) -> tuple[tuple[Value, Value], ...]:
+    hints = tuple(hints)
     for hint in hints:
         if not (isinstance(hint, tuple) and len(hint) == 2):
             raise TypeError(f"hints must be pairs of Values, not {hint!r}")
         for value in hint:
             if not isinstance(value, Value) or value not in number:
                 raise ValueError(f"the hint {hint!r} names {value!r}, which is not drawn")
-        checked.append(hint)
-    return checked
+    return hints
 
 
 def _line_up_inputs(
@@ -257,8 +272,7 @@ def _line_up_inputs(
 ) -> None:
     """Put the inputs in one column (a row, top to bottom), in order; left to right, push the
     leaves used beside them (a neuron's weights) one column further on."""
-    # subgraph() given no graph is a context manager (typed Optional upstream)
-    with graph.subgraph() as column:  # pyright: ignore[reportOptionalContextManager]
+    with graph.subgraph() as column:
         column.attr(rank="same")
         for value in inputs:
             column.node(f"v{number[value]}")
@@ -274,35 +288,12 @@ def _line_up_inputs(
         return
     is_input = set(inputs)
     for value in order:
-        for position, parent in enumerate(value.parents):
+        operands = value_parents(value)
+        for parent in operands:
             if parent in is_input:
-                for other in value.parents[:position] + value.parents[position + 1 :]:
-                    if isinstance(other, Value) and other.is_leaf and other not in is_input:
+                for other in operands:
+                    if other.is_leaf and other not in is_input:
                         graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
-
-
-def _draw_group(
-    graph: graphviz.Digraph,
-    group: Group,
-    home: dict[Value, Group],
-    draw_values: DrawValues,
-    number: dict[Value, int],
-    clusters: Iterator[int],
-) -> None:
-    # Graphviz draws a subgraph as a box only when its name starts with "cluster".
-    # subgraph() given no graph is a context manager (typed Optional upstream)
-    with graph.subgraph(name=f"cluster_{next(clusters)}") as box:  # pyright: ignore[reportOptionalContextManager]
-        box.attr(
-            label=f"<{_escape(group.label)}>",
-            style="rounded",
-            color="#8c8c8c",
-            fontsize=str(_VALUE_SIZE),
-            labeljust="l",
-        )
-        members = {value: None for value in group.values if home[value] is group}
-        draw_values(box, sorted(members, key=number.__getitem__))
-        for subgroup in group.subgroups:
-            _draw_group(box, subgroup, home, draw_values, number, clusters)
 
 
 def _draw_value(
@@ -391,8 +382,7 @@ def _draw_legend(graph: graphviz.Digraph, outputs: list[str]) -> None:
         f"{role}</td></tr>"
         for role, colour in COLOURS.items()
     )
-    # subgraph() given no graph is a context manager (typed Optional upstream)
-    with graph.subgraph(name="cluster_legend") as box:  # pyright: ignore[reportOptionalContextManager]
+    with graph.subgraph(name="cluster_legend") as box:
         box.attr(label="legend", style="rounded", color="#bbbbbb", fontsize=str(_LEGEND_SIZE))
         box.node(
             "legend",
@@ -423,15 +413,12 @@ def visible_lines(text: str) -> list[str]:
     ]
 
 
-def _markup(line: str) -> str:
-    """A shown line as HTML-like label text. Graphviz expands backslash sequences such as ``\\N``
-    (the node's name) even in HTML-like labels, so backslashes are doubled."""
-    return html.escape(line, quote=True).replace("\\", "\\\\")
-
-
 def _escape(text: str) -> str:
-    """Text for an HTML-like Graphviz label that shows `text` as it is, markup and all."""
-    return "<br/>".join(_markup(line) for line in visible_lines(text))
+    """Text for an HTML-like Graphviz label that shows `text` as it is, markup and all. Graphviz
+    expands backslash sequences such as ``\\N`` (the node's name) even in HTML-like labels, so
+    backslashes are doubled."""
+    lines = (html.escape(line, quote=True).replace("\\", "\\\\") for line in visible_lines(text))
+    return "<br/>".join(lines)
 
 
 def count_nodes(root: Value | Sequence[Value]) -> int:
