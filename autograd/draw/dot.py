@@ -1,7 +1,6 @@
 """A computation graph as DOT text: one box per Value, one oval per operation, a box per constant.
 
-This module only writes text; it never runs a renderer (that is `autograd.draw.render`), and it
-imports the graphviz package only when a graph is drawn, so ``import autograd`` stays light.
+Only text: running a renderer is `autograd.draw.render`'s job.
 """
 
 from __future__ import annotations
@@ -366,10 +365,7 @@ def _draw_edges(graph: graphviz.Digraph, value: Value, number: dict[Value, int])
     operand_names = _OPERAND_NAMES.get(value.op)
     for position, parent in enumerate(value.parents):
         source = f"v{number[parent]}" if isinstance(parent, Value) else f"c{n}_{position}"
-        if operand_names:
-            graph.edge(source, f"op{n}", label=operand_names[position])
-        else:
-            graph.edge(source, f"op{n}")
+        graph.edge(source, f"op{n}", label=operand_names[position] if operand_names else None)
     graph.edge(f"op{n}", f"v{n}")
 
 
