@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from autograd.backprop import grad
 from autograd.draw.dot import Options, dot_graph, format_number, visible_lines
-from autograd.draw.render import DEFAULT_TIMEOUT, MAX_NODES, check_limits, order_within, render_svg
+from autograd.draw.render import DEFAULT_TIMEOUT, MAX_NODES, check_limits, dot_to_svg, order_within
 from autograd.engine import DERIVATIVES, Value
 from autograd.graph import as_roots, value_parents
 
@@ -124,13 +124,13 @@ def to_html(
     graph = dot_graph(outputs, order, options, names=story.name.__getitem__)
     if not title:
         title = "Backpropagation through " + ", ".join(story.name[output] for output in outputs)
-    page = _page(render_svg(graph, timeout=timeout), story.data(title))
+    page = _page(dot_to_svg(graph.source, timeout), story.data(title))
     if path is not None:
         Path(path).write_text(page, encoding="utf-8")
     return page
 
 
-def in_frame(page: str, height: int = 640) -> str:
+def in_frame(page: str) -> str:
     """`page` inside an ``<iframe>``, for a notebook (internal: `Value._repr_html_` and nn use it).
 
     A notebook puts HTML output into its own document; in a frame of its own the page's script,
@@ -138,7 +138,7 @@ def in_frame(page: str, height: int = 640) -> str:
     """
     return (
         f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
-        f'style="width: 100%; height: {height}px; border: 1px solid #ddd; resize: vertical">'
+        f'style="width: 100%; height: 640px; border: 1px solid #ddd; resize: vertical">'
         "</iframe>"
     )
 

@@ -2,8 +2,7 @@
 
 The DOT text goes to the command of the ``graphviz-pure`` package (a self-contained port of
 Graphviz's ``dot``, installed with this project), else to a system ``dot``; the environment
-variable ``BACKPROPLAB_DOT`` names any other renderer command. The renderer runs in a process group
-of its own, so that a time-out stops it and everything it started.
+variable ``BACKPROPLAB_DOT`` names any other renderer command.
 """
 
 from __future__ import annotations
@@ -126,9 +125,16 @@ def render_svg(graph: graphviz.Digraph | str, *, timeout: float = DEFAULT_TIMEOU
             f"render_svg takes a graphviz.Digraph or DOT text, not {type(graph).__name__}"
         )
     check_limits(1, timeout)
+    return dot_to_svg(source, timeout)
+
+
+def dot_to_svg(source: str, timeout: float) -> str:
+    """`render_svg` for DOT text and a timeout already checked (internal)."""
     command = [*find_renderer(), "-Tsvg"]
     returncode, stdout, stderr = _run(command, source.encode("utf-8"), timeout)
-    message = _shortened(stderr.decode("utf-8", errors="replace").strip())
+    message = stderr.decode("utf-8", errors="replace").strip()
+    if len(message) > MESSAGE_LIMIT:
+        message = f"{message[:MESSAGE_LIMIT]}... ({len(message) - MESSAGE_LIMIT} more characters)"
     if returncode != 0 or not stdout:
         raise RenderError(
             f"{command[0]} failed (exit code {returncode}): {message or 'no message'}"
@@ -182,12 +188,6 @@ def _stop(process: subprocess.Popen[bytes], posix: bool) -> None:
     process.communicate()
 
 
-def _shortened(message: str) -> str:
-    if len(message) <= MESSAGE_LIMIT:
-        return message
-    return f"{message[:MESSAGE_LIMIT]}... ({len(message) - MESSAGE_LIMIT} more characters)"
-
-
 def to_svg(
     root: Value | Sequence[Value],
     path: str | os.PathLike[str] | None = None,
@@ -212,7 +212,7 @@ def to_svg(
     options = Options(digits, show_grad, groups, inputs, legend, hints, direction)
     check_limits(max_nodes, timeout)
     order = order_within(outputs, max_nodes)
-    svg = render_svg(dot_graph(outputs, order, options), timeout=timeout)
+    svg = dot_to_svg(dot_graph(outputs, order, options).source, timeout)
     if path is not None:
         Path(path).write_text(svg, encoding="utf-8")
     return svg
