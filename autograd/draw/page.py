@@ -189,13 +189,10 @@ class _Story:
             node: dict[str, object] = {
                 "id": self.id[value],
                 "name": self.name[value],
-                "label": value.label,
-                "op": value.op,
                 "leaf": value.is_leaf,
                 "data": repr(value.data),
                 "shownData": self.show(value.data),
                 "formula": self._formula(value),
-                "parents": [self.id[p] for p in value_parents(value)],
             }
             if root is not None:
                 node["grad"] = repr(self.gradient[value])
@@ -217,7 +214,6 @@ class _Story:
         }
         return {
             "title": title,
-            "root": self.id[root] if root is not None else None,
             "rootName": self.name[root] if root is not None else None,
             "nodes": nodes,
             "steps": [start, *forward, *backward],
