@@ -111,7 +111,7 @@ def to_dot(
     """
     outputs = as_roots(root, "to_dot")
     options = Options(digits, show_grad, groups, inputs, legend, hints, direction)
-    return dot_graph(outputs, topological_order(outputs), options)
+    return dot_graph(outputs, labelled_order(outputs), options)
 
 
 @dataclass(frozen=True)
@@ -134,13 +134,27 @@ class Options:
             raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
 
 
+def labelled_order(outputs: tuple[Value, ...]) -> list[Value]:
+    """The topological order of `outputs`, once each Value's label is known to be a str
+    (internal: labels are drawn, and name the Values of a page)."""
+    order = topological_order(outputs)
+    for number, value in enumerate(order):
+        if not isinstance(value.label, str):
+            raise TypeError(
+                f"a Value's label must be a str; Value number {number} in reading order "
+                f"(data {value.data!r}) has the label {value.label!r}, a "
+                f"{type(value.label).__name__}"
+            )
+    return order
+
+
 def dot_graph(
     outputs: tuple[Value, ...],
     order: list[Value],
     options: Options,
     names: Callable[[Value], str] | None = None,
 ) -> graphviz.Digraph:
-    """`to_dot` for checked outputs, their topological order and checked options (internal).
+    """`to_dot` for checked outputs, their `labelled_order` and checked options (internal).
 
     `names` gives the name shown in a Value's box instead of its label (the page names unlabelled
     Values t1, t2, ... so that its steps can refer to them).
@@ -148,13 +162,6 @@ def dot_graph(
     import graphviz  # here, not at the top: `import autograd` should not load it
 
     number = {value: i for i, value in enumerate(order)}
-    for value in order:
-        if not isinstance(value.label, str):
-            raise TypeError(
-                f"a Value's label must be a str; Value number {number[value]} in reading order "
-                f"(data {value.data!r}) has the label {value.label!r}, a "
-                f"{type(value.label).__name__}"
-            )
     groups = tuple(options.groups)
     home = _place_in_groups(groups, number)
     inputs = _checked_inputs(options.inputs, number, home)

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograd.draw.dot import Options, dot_graph, node_count
+from autograd.draw.dot import Options, dot_graph, labelled_order, node_count
 from autograd.engine import Value
-from autograd.graph import as_roots, topological_order
+from autograd.graph import as_roots
 
 if TYPE_CHECKING:
     import subprocess
@@ -219,9 +219,9 @@ def to_svg(
 
 
 def order_within(outputs: tuple[Value, ...], max_nodes: int) -> list[Value]:
-    """The topological order of `outputs`, or GraphTooLargeError when it makes more than
+    """The `labelled_order` of `outputs`, or GraphTooLargeError when it makes more than
     `max_nodes` nodes, before any work is done on it (internal)."""
-    order = topological_order(outputs)
+    order = labelled_order(outputs)
     nodes = node_count(order)
     if nodes > max_nodes:
         raise GraphTooLargeError(
