@@ -103,8 +103,7 @@ def _scripts_folders() -> list[str]:
 
 
 def check_limits(max_nodes: object, timeout: object) -> None:
-    """Refuse a `max_nodes` that is not a positive int and a `timeout` that is not a positive,
-    finite number of seconds, naming the argument (internal: shared by the drawing functions)."""
+    """Refuse a `max_nodes` or a `timeout` that is not a positive, finite number (internal)."""
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
         raise TypeError(f"max_nodes must be an int, not {type(max_nodes).__name__}: {max_nodes!r}")
     if max_nodes < 1:
