@@ -1,25 +1,25 @@
 """A computation graph as DOT text: one box per Value, one oval per operation, a box per constant.
 
-This module only writes text; it never runs a renderer (that is `autograd.draw.render`), and it
-imports the graphviz package only when a graph is drawn, so ``import autograd`` stays light.
+Only text: running a renderer is `autograd.draw.render`'s job.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autograd.draw.fonts import text_width
 from autograd.engine import Value
-from autograd.graph import as_roots, topological_order
+from autograd.graph import as_roots, topological_order, value_parents
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
-DrawValues = Callable[["graphviz.Digraph", Iterable[Value]], None]
+# Digraph.subgraph() without a graph argument is a context manager, but is typed Optional upstream.
+# pyright: reportOptionalContextManager=false
 
 COLOURS = {
     "parameter or input": "#cfe2ff",
@@ -97,109 +97,120 @@ def to_dot(
 ) -> graphviz.Digraph:
     """The computation graph that produced `root`, as a `graphviz.Digraph` (DOT text: ``.source``).
 
-    `root` is the output Value, or a list of outputs drawn together in one picture.
-    `digits` is the number of significant digits shown for data and grad; `show_grad=False` leaves
-    the grads out. `groups` draws boxes around Values (see `Group`). `inputs` are leaves to line
-    up in a column of their own at the far left, top to bottom in the given order (a model's input
-    vector; drawn top to bottom, a row at the top); they may not be in a group. `hints` are pairs
-    ``(before, after)`` of drawn Values that only steer the layout: `after` goes at least one
-    column further on than `before` (an invisible edge). `direction` is "LR" (inputs on the left)
-    or "TB" (inputs on top, which suits a narrow page). The same
-    graph and options always give byte-identical DOT.
+    `root` is the output Value, or a list of outputs drawn together in one picture. `digits` is
+    the number of significant digits shown for data and grad; `show_grad=False` leaves the grads
+    out. `groups` draws boxes around Values (see `Group`). `inputs` are leaves, in no group, to
+    line up in the given order in a column of their own at the far left (a model's input vector;
+    a row at the top when drawn top to bottom). `hints` are pairs ``(before, after)`` of drawn
+    Values that only steer the layout: `after` goes at least one column further on than `before`
+    (an invisible edge). `direction` is "LR" (inputs on the left) or "TB" (inputs on top, which
+    suits a narrow page). The same graph and options always give byte-identical DOT.
 
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
     graphviz package call a system ``dot``, which may not be installed.
     """
-    return dot_graph(
-        as_roots(root, "to_dot"),
-        digits=digits,
-        show_grad=show_grad,
-        groups=groups,
-        inputs=inputs,
-        legend=legend,
-        hints=hints,
-        direction=direction,
-    )
+    outputs = as_roots(root, "to_dot")
+    options = Options(digits, show_grad, groups, inputs, legend, hints, direction)
+    return dot_graph(outputs, labelled_order(outputs), options)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The drawing options of `to_dot`, `to_svg` and `to_html` (internal), checked once here."""
+
+    digits: int
+    show_grad: bool
+    groups: Iterable[Group]
+    inputs: Sequence[Value]
+    legend: bool
+    hints: Iterable[tuple[Value, Value]]
+    direction: str
+
+    def __post_init__(self) -> None:
+        digits = self.digits
+        if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+            raise ValueError(f"digits must be a positive int, not {digits!r}")
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, not {self.direction!r}")
+
+
+def labelled_order(outputs: tuple[Value, ...]) -> list[Value]:
+    """The topological order of `outputs`, once each Value's label is known to be a str
+    (internal: labels are drawn, and name the Values of a page)."""
+    order = topological_order(outputs)
+    for number, value in enumerate(order):
+        if not isinstance(value.label, str):
+            raise TypeError(
+                f"a Value's label must be a str; Value number {number} in reading order "
+                f"(data {value.data!r}) has the label {value.label!r}, a "
+                f"{type(value.label).__name__}"
+            )
+    return order
 
 
 def dot_graph(
     outputs: tuple[Value, ...],
-    *,
-    digits: int = 4,
-    show_grad: bool = True,
-    groups: Iterable[Group] = (),
-    inputs: Sequence[Value] = (),
-    legend: bool = True,
-    hints: Iterable[tuple[Value, Value]] = (),
-    direction: str = "LR",
+    order: list[Value],
+    options: Options,
     names: Callable[[Value], str] | None = None,
-    order: list[Value] | None = None,
 ) -> graphviz.Digraph:
-    """`to_dot` for outputs already checked (internal: the HTML page also uses it).
+    """`to_dot` for checked outputs, their `labelled_order` and checked options (internal).
 
     `names` gives the name shown in a Value's box instead of its label (the page names unlabelled
-    Values t1, t2, ... so that its steps can refer to them). `order` is the outputs' topological
-    order when the caller has it already.
+    Values t1, t2, ... so that its steps can refer to them).
     """
     import graphviz  # here, not at the top: `import autograd` should not load it
 
-    check_digits(digits)
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    if order is None:
-        order = topological_order(outputs)
     number = {value: i for i, value in enumerate(order)}
-    name = names or _label_of
-    for value in order:
-        if not isinstance(value.label, str):
-            raise TypeError(
-                f"a Value's label must be a str; Value number {number[value]} in reading order "
-                f"(data {value.data!r}) has the label {value.label!r}, a "
-                f"{type(value.label).__name__}"
-            )
-    groups = tuple(groups)
+    groups = tuple(options.groups)
     home = _place_in_groups(groups, number)
-    inputs = _checked_inputs(inputs, number, home)
-    hints = _checked_hints(hints, number)
+    inputs = _checked_inputs(options.inputs, number, home)
+    hints = _checked_hints(options.hints, number)
 
     graph = graphviz.Digraph("backproplab")
-    graph.attr(rankdir=direction, fontname=_FONT, nodesep="0.15", ranksep="0.3")
+    graph.attr(rankdir=options.direction, fontname=_FONT, nodesep="0.15", ranksep="0.3")
     graph.attr("node", fontname=_FONT, fontsize=str(_VALUE_SIZE), penwidth="0.8")
     graph.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.6", color="#555555")
 
     is_output = set(outputs)
+    name = names or (lambda value: value.label)
 
     def draw_values(target: graphviz.Digraph, members: Iterable[Value]) -> None:
         for value in members:
-            _draw_value(
-                target, value, name(value), number[value], value in is_output, digits, show_grad
-            )
+            _draw_value(target, value, name(value), number[value], value in is_output, options)
 
     # Graphviz keeps the order of declaration among equals, so inputs come first and in order.
     draw_values(graph, inputs)
     is_input = set(inputs)
     draw_values(graph, (value for value in order if value not in home and value not in is_input))
     clusters = itertools.count()
+
+    def draw_group(target: graphviz.Digraph, group: Group) -> None:
+        # Graphviz draws a subgraph as a box only when its name starts with "cluster".
+        with target.subgraph(name=f"cluster_{next(clusters)}") as box:
+            box.attr(
+                label=f"<{_escape(group.label)}>",
+                style="rounded",
+                color="#8c8c8c",
+                fontsize=str(_VALUE_SIZE),
+                labeljust="l",
+            )
+            members = {value: None for value in group.values if home[value] is group}
+            draw_values(box, sorted(members, key=number.__getitem__))
+            for subgroup in group.subgroups:
+                draw_group(box, subgroup)
+
     for group in groups:
-        _draw_group(graph, group, home, draw_values, number, clusters)
+        draw_group(graph, group)
     for value in order:
         _draw_edges(graph, value, number)
     for before, after in hints:
         graph.edge(f"v{number[before]}", f"v{number[after]}", style="invis")
     if inputs:
-        _line_up_inputs(graph, inputs, order, number, push_leaves=direction == "LR")
-    if legend:
+        _line_up_inputs(graph, inputs, order, number, push_leaves=options.direction == "LR")
+    if options.legend:
         _draw_legend(graph, [f"v{number[output]}" for output in outputs])
     return graph
-
-
-def check_digits(digits: object) -> None:
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
-        raise ValueError(f"digits must be a positive int, not {digits!r}")
-
-
-def _label_of(value: Value) -> str:
-    return value.label
 
 
 def _place_in_groups(groups: tuple[Group, ...], number: dict[Value, int]) -> dict[Value, Group]:
@@ -247,16 +258,15 @@ def _checked_inputs(
 
 def _checked_hints(
     hints: Iterable[tuple[Value, Value]], number: dict[Value, int]
-) -> list[tuple[Value, Value]]:
-    checked = []
+) -> tuple[tuple[Value, Value], ...]:
+    hints = tuple(hints)
     for hint in hints:
         if not (isinstance(hint, tuple) and len(hint) == 2):
             raise TypeError(f"hints must be pairs of Values, not {hint!r}")
         for value in hint:
             if not isinstance(value, Value) or value not in number:
                 raise ValueError(f"the hint {hint!r} names {value!r}, which is not drawn")
-        checked.append(hint)
-    return checked
+    return hints
 
 
 def _line_up_inputs(
@@ -268,8 +278,7 @@ def _line_up_inputs(
 ) -> None:
     """Put the inputs in one column (a row, top to bottom), in order; left to right, push the
     leaves used beside them (a neuron's weights) one column further on."""
-    # subgraph() given no graph is a context manager (typed Optional upstream)
-    with graph.subgraph() as column:  # pyright: ignore[reportOptionalContextManager]
+    with graph.subgraph() as column:
         column.attr(rank="same")
         for value in inputs:
             column.node(f"v{number[value]}")
@@ -285,35 +294,12 @@ def _line_up_inputs(
         return
     is_input = set(inputs)
     for value in order:
-        for position, parent in enumerate(value.parents):
+        operands = value_parents(value)
+        for parent in operands:
             if parent in is_input:
-                for other in value.parents[:position] + value.parents[position + 1 :]:
-                    if isinstance(other, Value) and other.is_leaf and other not in is_input:
+                for other in operands:
+                    if other.is_leaf and other not in is_input:
                         graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
-
-
-def _draw_group(
-    graph: graphviz.Digraph,
-    group: Group,
-    home: dict[Value, Group],
-    draw_values: DrawValues,
-    number: dict[Value, int],
-    clusters: Iterator[int],
-) -> None:
-    # Graphviz draws a subgraph as a box only when its name starts with "cluster".
-    # subgraph() given no graph is a context manager (typed Optional upstream)
-    with graph.subgraph(name=f"cluster_{next(clusters)}") as box:  # pyright: ignore[reportOptionalContextManager]
-        box.attr(
-            label=f"<{_escape(group.label)}>",
-            style="rounded",
-            color="#8c8c8c",
-            fontsize=str(_VALUE_SIZE),
-            labeljust="l",
-        )
-        members = {value: None for value in group.values if home[value] is group}
-        draw_values(box, sorted(members, key=number.__getitem__))
-        for subgroup in group.subgroups:
-            _draw_group(box, subgroup, home, draw_values, number, clusters)
 
 
 def _draw_value(
@@ -322,8 +308,7 @@ def _draw_value(
     name: str,
     n: int,
     is_output: bool,
-    digits: int,
-    show_grad: bool,
+    options: Options,
 ) -> None:
     if is_output:
         role = "output"
@@ -331,16 +316,15 @@ def _draw_value(
         role = "parameter or input"
     else:
         role = "intermediate"
-    lines = [f"data {format_number(value.data, digits)}"]
-    if show_grad:
+    lines = [f"data {format_number(value.data, options.digits)}"]
+    if options.show_grad:
         grad = value.grad.data if isinstance(value.grad, Value) else value.grad
-        lines.append(f"grad {format_number(grad, digits)}")
+        lines.append(f"grad {format_number(grad, options.digits)}")
     widths = [text_width(line, _VALUE_SIZE) for line in lines]
     label = "<br/>".join(lines)
     if name:
-        shown = visible_lines(name)
-        widths.extend(text_width(line, _VALUE_SIZE, bold=True) for line in shown)
-        label = "<b>" + "<br/>".join(_markup(line) for line in shown) + "</b><br/>" + label
+        widths.extend(text_width(line, _VALUE_SIZE, bold=True) for line in visible_lines(name))
+        label = f"<b>{_escape(name)}</b><br/>{label}"
     graph.node(
         f"v{n}",
         label=f"<{label}>",
@@ -367,7 +351,7 @@ def _draw_value(
     )
     for position, parent in enumerate(value.parents):
         if not isinstance(parent, Value):
-            text = format_number(parent, digits)
+            text = format_number(parent, options.digits)
             graph.node(
                 f"c{n}_{position}",
                 label=text,
@@ -388,10 +372,7 @@ def _draw_edges(graph: graphviz.Digraph, value: Value, number: dict[Value, int])
     operand_names = _OPERAND_NAMES.get(value.op)
     for position, parent in enumerate(value.parents):
         source = f"v{number[parent]}" if isinstance(parent, Value) else f"c{n}_{position}"
-        if operand_names:
-            graph.edge(source, f"op{n}", label=operand_names[position])
-        else:
-            graph.edge(source, f"op{n}")
+        graph.edge(source, f"op{n}", label=operand_names[position] if operand_names else None)
     graph.edge(f"op{n}", f"v{n}")
 
 
@@ -404,8 +385,7 @@ def _draw_legend(graph: graphviz.Digraph, outputs: list[str]) -> None:
         f"{role}</td></tr>"
         for role, colour in COLOURS.items()
     )
-    # subgraph() given no graph is a context manager (typed Optional upstream)
-    with graph.subgraph(name="cluster_legend") as box:  # pyright: ignore[reportOptionalContextManager]
+    with graph.subgraph(name="cluster_legend") as box:
         box.attr(label="legend", style="rounded", color="#bbbbbb", fontsize=str(_LEGEND_SIZE))
         box.node(
             "legend",
@@ -436,15 +416,12 @@ def visible_lines(text: str) -> list[str]:
     ]
 
 
-def _markup(line: str) -> str:
-    """A shown line as HTML-like label text. Graphviz expands backslash sequences such as ``\\N``
-    (the node's name) even in HTML-like labels, so backslashes are doubled."""
-    return html.escape(line, quote=True).replace("\\", "\\\\")
-
-
 def _escape(text: str) -> str:
-    """Text for an HTML-like Graphviz label that shows `text` as it is, markup and all."""
-    return "<br/>".join(_markup(line) for line in visible_lines(text))
+    """Text for an HTML-like Graphviz label that shows `text` as it is, markup and all. Graphviz
+    expands backslash sequences such as ``\\N`` (the node's name) even in HTML-like labels, so
+    backslashes are doubled."""
+    lines = (html.escape(line, quote=True).replace("\\", "\\\\") for line in visible_lines(text))
+    return "<br/>".join(lines)
 
 
 def count_nodes(root: Value | Sequence[Value]) -> int:

@@ -94,10 +94,7 @@
         setText(shown.data, "data " + (node.leaf ? node.shownData : state.data.get(node.id) || "?"));
         setText(shown.grad, "grad " + (state.grad.get(node.id) || "?"));
       }
-      const group = shapes.get(node.id);
-      if (group) group.classList.toggle("pending", !known);
-      const op = shapes.get(opOf(node.id));
-      if (op) op.classList.toggle("pending", !known);
+      mark(node.id, "pending", !known);
       mark(node.id, "current", node.id === step.node);
       mark(node.id, "used", uses.has(node.id));
       mark(node.id, "receiving", targets.has(node.id));
@@ -213,13 +210,22 @@
     render(false);
   }
 
-  element("reset").addEventListener("click", () => {
-    play(false);
-    go(0);
-  });
-  element("back").addEventListener("click", () => go(current - 1));
-  element("step").addEventListener("click", () => go(current + 1));
-  element("play").addEventListener("click", () => play(timer === null));
+  // Each button does what its key does.
+  const actions = {
+    ArrowRight: () => go(current + 1),
+    ArrowLeft: () => go(current - 1),
+    " ": () => play(timer === null),
+    Home: () => {
+      play(false);
+      go(0);
+    },
+    End: () => go(last),
+    Escape: () => select(null),
+  };
+  element("reset").addEventListener("click", actions.Home);
+  element("back").addEventListener("click", actions.ArrowLeft);
+  element("step").addEventListener("click", actions.ArrowRight);
+  element("play").addEventListener("click", actions[" "]);
   slider.addEventListener("input", () => go(Number(slider.value)));
   element("fit").addEventListener("change", (event) => {
     element("graph").classList.toggle("fit", event.target.checked);
@@ -234,17 +240,6 @@
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.target instanceof HTMLInputElement && event.target.type === "range") return;
-    const actions = {
-      ArrowRight: () => go(current + 1),
-      ArrowLeft: () => go(current - 1),
-      " ": () => play(timer === null),
-      Home: () => {
-        play(false);
-        go(0);
-      },
-      End: () => go(last),
-      Escape: () => select(null),
-    };
     const action = actions[event.key];
     if (action) {
       event.preventDefault();

@@ -26,21 +26,17 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import math
 import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd.backprop import grad
-from autograd.draw.dot import check_digits, dot_graph, format_number, visible_lines
-from autograd.draw.render import (
-    DEFAULT_TIMEOUT,
-    MAX_NODES,
-    check_limits,
-    check_size,
-    render_svg,
-)
+from autograd.draw.dot import Options, dot_graph, format_number, visible_lines
+from autograd.draw.render import DEFAULT_TIMEOUT, MAX_NODES, check_limits, dot_to_svg, order_within
 from autograd.engine import DERIVATIVES, Value
-from autograd.graph import as_roots, topological_order
+from autograd.graph import as_roots, value_parents
 
 if TYPE_CHECKING:
     from autograd.draw.dot import Group
@@ -119,34 +115,22 @@ def to_html(
     output (a list of several outputs gives forward steps only). Drawing changes no `grad`.
     """
     outputs = as_roots(root, "to_html")
-    check_digits(digits)
+    options = Options(digits, True, groups, inputs, legend, hints, direction)
     check_limits(max_nodes, timeout)
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, not {type(title).__name__}")
-    order = topological_order(outputs)
-    check_size(order, max_nodes)
+    order = order_within(outputs, max_nodes)
     story = _Story(outputs, order, digits)
-    graph = dot_graph(
-        outputs,
-        digits=digits,
-        show_grad=True,
-        groups=groups,
-        inputs=inputs,
-        legend=legend,
-        hints=hints,
-        direction=direction,
-        names=story.name.__getitem__,
-        order=order,
-    )
-    svg = render_svg(graph, timeout=timeout)
-    page = _page(svg, story.data(title or _default_title(story)))
+    graph = dot_graph(outputs, order, options, names=story.name.__getitem__)
+    if not title:
+        title = "Backpropagation through " + ", ".join(story.name[output] for output in outputs)
+    page = _page(dot_to_svg(graph.source, timeout), story.data(title))
     if path is not None:
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(page)
+        Path(path).write_text(page, encoding="utf-8")
     return page
 
 
-def in_frame(page: str, height: int = 640) -> str:
+def in_frame(page: str) -> str:
     """`page` inside an ``<iframe>``, for a notebook (internal: `Value._repr_html_` and nn use it).
 
     A notebook puts HTML output into its own document; in a frame of its own the page's script,
@@ -154,14 +138,9 @@ def in_frame(page: str, height: int = 640) -> str:
     """
     return (
         f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
-        f'style="width: 100%; height: {height}px; border: 1px solid #ddd; resize: vertical">'
+        f'style="width: 100%; height: 640px; border: 1px solid #ddd; resize: vertical">'
         "</iframe>"
     )
-
-
-def _default_title(story: _Story) -> str:
-    names = ", ".join(story.name[output] for output in story.outputs)
-    return f"Backpropagation through {names}"
 
 
 # A step of a route being explored: a Value, and the step it was reached from.
@@ -172,7 +151,6 @@ class _Story:
     """Everything the page shows, computed once, in Python, by the engine."""
 
     def __init__(self, outputs: tuple[Value, ...], order: list[Value], digits: int) -> None:
-        self.outputs = outputs
         self.digits = digits
         self.order = order
         self.name = _names(self.order)
@@ -180,12 +158,20 @@ class _Story:
         self.root = outputs[0] if len(outputs) == 1 else None
         self.gradient: dict[Value, float] = {}
         self._locals: dict[tuple[Value, Value], float] = {}
-        self._counts: dict[Value, int] = {}
-        self._user_lists: dict[Value, list[Value]] = {}
+        # The operations each Value feeds, each once, in reading order.
+        users: dict[Value, dict[Value, None]] = {value: {} for value in order}
+        for node in order:
+            for parent in value_parents(node):
+                users[parent][node] = None
+        self.users = {value: list(found) for value, found in users.items()}
+        self.path_count = {value: 0 for value in order}  # paths from each Value to the output
         if self.root is not None:
             # The engine's gradients of the output, leaving every Value's own grad alone.
             found = grad(self.root, self.order)
             self.gradient = {value: float(g) for value, g in zip(self.order, found)}
+            self.path_count[self.root] = 1
+            for node in reversed(order):  # Python ints: no overflow, however many paths
+                self.path_count[node] += sum(self.path_count[user] for user in self.users[node])
 
     def show(self, x: float) -> str:
         return format_number(x, self.digits)
@@ -203,13 +189,10 @@ class _Story:
             node: dict[str, object] = {
                 "id": self.id[value],
                 "name": self.name[value],
-                "label": value.label,
-                "op": value.op,
                 "leaf": value.is_leaf,
                 "data": repr(value.data),
                 "shownData": self.show(value.data),
                 "formula": self._formula(value),
-                "parents": [self.id[p] for p in value.parents if isinstance(p, Value)],
             }
             if root is not None:
                 node["grad"] = repr(self.gradient[value])
@@ -231,7 +214,6 @@ class _Story:
         }
         return {
             "title": title,
-            "root": self.id[root] if root is not None else None,
             "rootName": self.name[root] if root is not None else None,
             "nodes": nodes,
             "steps": [start, *forward, *backward],
@@ -251,7 +233,7 @@ class _Story:
             "kind": "forward",
             "node": self.id[value],
             "text": text,
-            "uses": [self.id[p] for p in value.parents if isinstance(p, Value)],
+            "uses": [self.id[p] for p in value_parents(value)],
             "shownData": self.show(value.data),
         }
 
@@ -273,6 +255,7 @@ class _Story:
             if node.is_leaf:
                 continue
             upstream = so_far[node]
+            name = self.name[node]
             lines = []
             grads: dict[str, str] = {}
             targets = []
@@ -280,27 +263,21 @@ class _Story:
                 if not isinstance(parent, Value):
                     continue
                 local = local_derivative(node, position)
-                added = contribution(node, position, upstream)
                 target = self.name[parent]
-                rule = self._rule(node, position)
-                line = (
-                    f"d{self.name[node]}/d{target} = {rule} = {self.show(local)}\nd{out}/d{target} "
-                )
+                chain = f"d{out}/d{name} · d{name}/d{target}"
+                product = f"{self.show(upstream)} · {self.show(local)}"
+                total = contribution(node, position, upstream)
                 earlier = so_far.get(parent)
-                if earlier is None:
-                    total = added
-                    line += (
-                        f"= d{out}/d{self.name[node]} · d{self.name[node]}/d{target} = "
-                        f"{self.show(upstream)} · {self.show(local)} = {self.show(total)}"
-                    )
-                else:
-                    total = earlier + added
-                    line += (
-                        f"= {self.show(earlier)} (so far) + d{out}/d{self.name[node]} · "
-                        f"d{self.name[node]}/d{target} = {self.show(earlier)} + "
-                        f"{self.show(upstream)} · {self.show(local)} = {self.show(total)}"
-                        f"\n{target} is used more than once: its contributions add up."
-                    )
+                if earlier is not None:
+                    total += earlier
+                    chain = f"{self.show(earlier)} (so far) + {chain}"
+                    product = f"{self.show(earlier)} + {product}"
+                line = (
+                    f"d{name}/d{target} = {self._rule(node, position)} = {self.show(local)}\n"
+                    f"d{out}/d{target} = {chain} = {product} = {self.show(total)}"
+                )
+                if earlier is not None:
+                    line += f"\n{target} is used more than once: its contributions add up."
                 so_far[parent] = total
                 lines.append(line)
                 grads[self.id[parent]] = self.show(total)
@@ -346,9 +323,7 @@ class _Story:
             if not factors:  # start is the root itself
                 factors = [(out, out, 1.0)]
             factors.reverse()  # from the output down, as the article writes them
-            product = 1.0
-            for _, _, factor in factors:
-                product *= factor
+            product = math.prod(factor for _, _, factor in factors)
             names = _shortened([self.name[start], *(self.name[node] for node in route)])
             symbols = _shortened([f"d{upper}/d{below}" for upper, below, _ in factors])
             numbers = _shortened([self.show(factor) for _, _, factor in factors])
@@ -361,7 +336,7 @@ class _Story:
                 }
             )
         return {
-            "count": str(self._path_counts(root)[start]),
+            "count": str(self.path_count[start]),
             "paths": written,
             "total": repr(self.gradient[start]),
         }
@@ -383,25 +358,10 @@ class _Story:
     def _hop(self, node: Value, operand: Value) -> float:
         """d node / d operand, summed over each place `operand` takes among node's inputs."""
         key = (node, operand)
-        found = self._locals.get(key)
-        if found is None:
-            found = 0.0
-            for position, parent in enumerate(node.parents):
-                if parent is operand:
-                    found += local_derivative(node, position)
-            self._locals[key] = found
-        return found
-
-    def _path_counts(self, root: Value) -> dict[Value, int]:
-        """How many paths lead from each Value to the output (Python ints do not overflow)."""
-        if not self._counts:
-            users = self._users()
-            counts = {value: 0 for value in self.order}
-            counts[root] = 1
-            for node in reversed(self.order):
-                counts[node] += sum(counts[user] for user in users[node])
-            self._counts = counts
-        return self._counts
+        if key not in self._locals:  # paths share their steps: each is worked out once
+            places = [i for i, parent in enumerate(node.parents) if parent is operand]
+            self._locals[key] = sum(local_derivative(node, position) for position in places)
+        return self._locals[key]
 
     def _routes(self, start: Value, root: Value) -> list[list[Value]]:
         """Up to MAX_PATHS routes from `start` to the output (one in a large graph): the Values
@@ -410,7 +370,6 @@ class _Story:
         Depth first; each stack entry links back to the one it came from, so that a route is
         only spelled out once it reaches the output.
         """
-        users = self._users()
         routes: list[list[Value]] = []
         stack: list[_Link] = [(start, None)]
         wanted = MAX_PATHS if len(self.order) <= LARGE_GRAPH else 1
@@ -425,20 +384,9 @@ class _Story:
                     walk = walk[1]
                 routes.append(route[::-1])
                 continue
-            for user in reversed(users[node]):
+            for user in reversed(self.users[node]):
                 stack.append((user, link))
         return routes
-
-    def _users(self) -> dict[Value, list[Value]]:
-        """The operations each Value feeds, each once, in reading order."""
-        if not self._user_lists:
-            users: dict[Value, dict[Value, None]] = {value: {} for value in self.order}
-            for node in self.order:
-                for parent in node.parents:
-                    if isinstance(parent, Value):
-                        users[parent][node] = None
-            self._user_lists = {value: list(found) for value, found in users.items()}
-        return self._user_lists
 
 
 def _shortened(items: list[str]) -> list[str]:

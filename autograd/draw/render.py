@@ -2,8 +2,7 @@
 
 The DOT text goes to the command of the ``graphviz-pure`` package (a self-contained port of
 Graphviz's ``dot``, installed with this project), else to a system ``dot``; the environment
-variable ``BACKPROPLAB_DOT`` names any other renderer command. The renderer runs in a process group
-of its own, so that a time-out stops it and everything it started.
+variable ``BACKPROPLAB_DOT`` names any other renderer command.
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ import os
 import shutil
 import signal
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograd.draw.dot import dot_graph, node_count
+from autograd.draw.dot import Options, dot_graph, labelled_order, node_count
 from autograd.engine import Value
-from autograd.graph import as_roots, topological_order
+from autograd.graph import as_roots
 
 if TYPE_CHECKING:
     import subprocess
@@ -103,8 +103,7 @@ def _scripts_folders() -> list[str]:
 
 
 def check_limits(max_nodes: object, timeout: object) -> None:
-    """Refuse a `max_nodes` that is not a positive int and a `timeout` that is not a positive,
-    finite number of seconds, naming the argument (internal: shared by the drawing functions)."""
+    """Refuse a `max_nodes` or a `timeout` that is not a positive, finite number (internal)."""
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
         raise TypeError(f"max_nodes must be an int, not {type(max_nodes).__name__}: {max_nodes!r}")
     if max_nodes < 1:
@@ -125,9 +124,16 @@ def render_svg(graph: graphviz.Digraph | str, *, timeout: float = DEFAULT_TIMEOU
             f"render_svg takes a graphviz.Digraph or DOT text, not {type(graph).__name__}"
         )
     check_limits(1, timeout)
+    return dot_to_svg(source, timeout)
+
+
+def dot_to_svg(source: str, timeout: float) -> str:
+    """`render_svg` for DOT text and a timeout already checked (internal)."""
     command = [*find_renderer(), "-Tsvg"]
     returncode, stdout, stderr = _run(command, source.encode("utf-8"), timeout)
-    message = _shortened(stderr.decode("utf-8", errors="replace").strip())
+    message = stderr.decode("utf-8", errors="replace").strip()
+    if len(message) > MESSAGE_LIMIT:
+        message = f"{message[:MESSAGE_LIMIT]}... ({len(message) - MESSAGE_LIMIT} more characters)"
     if returncode != 0 or not stdout:
         raise RenderError(
             f"{command[0]} failed (exit code {returncode}): {message or 'no message'}"
@@ -181,12 +187,6 @@ def _stop(process: subprocess.Popen[bytes], posix: bool) -> None:
     process.communicate()
 
 
-def _shortened(message: str) -> str:
-    if len(message) <= MESSAGE_LIMIT:
-        return message
-    return f"{message[:MESSAGE_LIMIT]}... ({len(message) - MESSAGE_LIMIT} more characters)"
-
-
 def to_svg(
     root: Value | Sequence[Value],
     path: str | os.PathLike[str] | None = None,
@@ -208,30 +208,19 @@ def to_svg(
     and a renderer that fails or outlasts `timeout` seconds raises `RenderError`.
     """
     outputs = as_roots(root, "to_svg")  # a wrong argument is named before anything else happens
+    options = Options(digits, show_grad, groups, inputs, legend, hints, direction)
     check_limits(max_nodes, timeout)
-    order = topological_order(outputs)
-    check_size(order, max_nodes)
-    graph = dot_graph(
-        outputs,
-        order=order,
-        digits=digits,
-        show_grad=show_grad,
-        groups=groups,
-        inputs=inputs,
-        legend=legend,
-        hints=hints,
-        direction=direction,
-    )
-    svg = render_svg(graph, timeout=timeout)
+    order = order_within(outputs, max_nodes)
+    svg = dot_to_svg(dot_graph(outputs, order, options).source, timeout)
     if path is not None:
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(svg)
+        Path(path).write_text(svg, encoding="utf-8")
     return svg
 
 
-def check_size(order: list[Value], max_nodes: int) -> None:
-    """Refuse a graph (its topological order) of more than `max_nodes` nodes before any work is
-    done on it."""
+def order_within(outputs: tuple[Value, ...], max_nodes: int) -> list[Value]:
+    """The `labelled_order` of `outputs`, or GraphTooLargeError when it makes more than
+    `max_nodes` nodes, before any work is done on it (internal)."""
+    order = labelled_order(outputs)
     nodes = node_count(order)
     if nodes > max_nodes:
         raise GraphTooLargeError(
@@ -239,3 +228,4 @@ def check_size(order: list[Value], max_nodes: int) -> None:
             "be slow and the picture unreadable. Draw a smaller part of it, pass a larger "
             "max_nodes, or take the DOT text from to_dot()."
         )
+    return order
