@@ -150,6 +150,18 @@ def test_division_by_zero_and_a_zero_sqrt_in_backward():
         compiled([0.0])
 
 
+def test_numpy_scalars_in_one_sample_compute_as_floats():
+    # numpy's float64 is a float subclass whose division by zero gives inf and a warning: a
+    # sample holding them must be converted first, and raise as a float sample does.
+    x, w = Value(1.0, label="x"), Value(1.0, label="w")
+    compiled = compile_graph(w / x, [x], [w])
+    outputs, grads = compiled([np.float64(2.0)], [np.float64(3.0)])
+    assert [type(number) for number in (*outputs, *grads)] == [float, float]
+    assert outputs == (1.5,) and grads == (0.5,)
+    with pytest.raises(ZeroDivisionError, match=r"float division by zero .*: L = w / x"):
+        compiled([np.float64(0.0)], [1.0])
+
+
 def test_a_negative_base_to_a_fractional_power():
     x, w = Value(1.0, label="x"), Value(1.0, label="w")
     compiled = compile_graph((w * x) ** 0.5, [x], [w])

@@ -34,7 +34,6 @@ _SOURCE_IDS = count(1)
 # 2-16-16-1 MLP near 2 (.venv/bin/python benchmarks/bench_compile.py --sections b).
 _SAMPLE_BY_SAMPLE = 150
 _PLAIN_SEQUENCES = (list, tuple)
-_is_float = float.__instancecheck__  # also true of numpy's float64, a subclass of float
 
 
 def _load(
@@ -87,6 +86,9 @@ class CompiledGraph:
         self._constants = np.array(self.plan.constants, dtype=float)
         self._input_count = len(self.inputs)
         self._parameter_count = len(self.parameters)
+        # What the fast path compares the arguments' types with: exactly float, not a subclass
+        # (numpy's float64 divides by zero into inf with a warning, where a float raises).
+        self._all_floats = [float] * (self._input_count + self._parameter_count)
         self._operations = sum(1 for node in trace.order if not node.is_leaf)
         self._kept = threading.local()
 
@@ -165,7 +167,7 @@ class CompiledGraph:
             # all the checks it needs, made in as few steps as possible, on the very tuple of
             # arguments the generated function is then called with.
             arguments = (*data, *parameters)  # pyright: ignore[reportOptionalIterable]
-            if all(map(_is_float, arguments)):
+            if [*map(type, arguments)] == self._all_floats:
                 try:
                     return self._forward_backward(*arguments)
                 except (ArithmeticError, ValueError) as error:
