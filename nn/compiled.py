@@ -26,9 +26,9 @@ from typing import cast
 
 import numpy as np
 
-from autograd import CompiledGraph, Value, compile_graph, no_grad
+from autograd import CompiledGraph, Value, compile_graph
 from nn.checks import Row
-from nn.losses import Loss, batch_arguments
+from nn.losses import Loss, loss_on_stand_ins
 from nn.module import Module
 from nn.optim import Optimizer
 
@@ -143,16 +143,13 @@ def compiled_outputs(model: Module, rows: np.ndarray) -> np.ndarray:
 def _check_loss(loss: Loss, output_count: int, ts: Sequence[Row]) -> None:
     """Run the loss's own checks of its targets over all of `ts`, and make sure that the loss of
     a batch is the mean of its samples' losses; on plain numbers, without recording."""
-    with no_grad():
 
-        def on(targets: Sequence[Row]) -> float:
-            rows = [[Value(0.5) for _ in range(output_count)] for _ in targets]
-            outputs = [row[0] if output_count == 1 else row for row in rows]
-            return loss(*batch_arguments(outputs, targets)).data
+    def on(targets: Sequence[Row]) -> float:
+        return loss_on_stand_ins(loss, output_count, targets)
 
-        on(ts)
-        first, second = ts[0], ts[min(1, len(ts) - 1)]
-        together, alone = on([first, second]), (on([first]) + on([second])) / 2
+    on(ts)
+    first, second = ts[0], ts[min(1, len(ts) - 1)]
+    together, alone = on([first, second]), (on([first]) + on([second])) / 2
     if not math.isclose(together, alone, rel_tol=1e-9, abs_tol=1e-12):
         raise ValueError(
             "compile=True needs a loss that is the mean of per-sample losses (as every loss "

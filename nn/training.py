@@ -21,7 +21,7 @@ import numpy as np
 from autograd import Value, no_grad
 from nn.checks import Row, Seed, as_count, as_generator, as_rows, prepare_data
 from nn.compiled import CompiledLoss, compiled_outputs
-from nn.losses import Loss, batch_arguments, mse_loss
+from nn.losses import Loss, batch_arguments, loss_on_stand_ins, mse_loss, unchecked
 from nn.metrics import predicted_labels
 from nn.module import Module
 from nn.optim import SGD, Optimizer
@@ -200,7 +200,11 @@ def fit(
         if held_out is None:
             raise ValueError("patience stops on the validation loss: pass validation=(X, y)")
 
-    compiled = CompiledLoss(model, loss, xs, ts) if compile else None
+    if compile:
+        compiled: CompiledLoss | None = CompiledLoss(model, loss, xs, ts)
+    else:
+        compiled = None
+        loss = _checked_once(loss, model, xs[0], ts if held_out is None else [*ts, *held_out[1]])
     measure = _Measure(model, loss, compiled)
     training = measure.prepare(xs, ts)
     validating = measure.prepare(*held_out) if held_out is not None else None
@@ -263,6 +267,17 @@ def fit(
     if best is not None:
         model.load_state_dict(best[1])
     return history
+
+
+def _checked_once(loss: Loss, model: Module, x: Row, targets: list[Row]) -> Loss:
+    """For one of nn's losses, its checks of every target run here, and then its formula alone
+    in every step (`nn.losses.unchecked`); any other loss is returned as it is."""
+    formula = unchecked(loss)
+    if formula is not loss:
+        with no_grad():
+            output = model(x)  # and the model's own error for rows of the wrong length
+        loss_on_stand_ins(loss, 1 if isinstance(output, Value) else len(output), targets)
+    return formula
 
 
 class _Data:
