@@ -30,8 +30,9 @@ from autograd import Group, Value, to_dot, to_html, to_svg
 from autograd.draw import DEFAULT_TIMEOUT, MAX_NODES, GraphTooLargeError, RenderError
 from autograd.draw.page import in_frame
 from autograd.graph import depths, topological_order
+from nn.checks import Input, as_inputs
 from nn.losses import mse_loss
-from nn.module import MLP, Input, Layer, Module, Neuron, as_inputs
+from nn.module import MLP, Layer, Module, Neuron
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information

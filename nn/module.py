@@ -35,10 +35,7 @@ import numpy as np
 
 from autograd import Value
 from nn.checks import Input, Seed, as_count, as_generator, as_inputs, as_real
-from nn.serialization import MAX_FILE_BYTES, checked_state, load_module, save_module
-
-# Input and as_inputs are defined in nn.checks and used from here by nn.draw as well.
-__all__ = ["ACTIVATIONS", "MLP", "Input", "Layer", "Module", "Neuron", "Seed", "as_inputs"]
+from nn.serialization import MAX_FILE_BYTES, checked_state, describe, load_module, save_module
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
@@ -84,6 +81,9 @@ class Module:
     def _config(self) -> dict[str, object]:
         """The constructor arguments that fix the structure; a saved file must match them."""
         return {"type": type(self).__name__}
+
+    def __repr__(self) -> str:
+        return describe(self._config())  # Neuron(nin=2, activation='sigmoid')
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, float]:
@@ -199,9 +199,6 @@ class Neuron(Module):
     def _config(self) -> dict[str, object]:
         return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
 
-    def __repr__(self) -> str:
-        return f"Neuron(nin={self.nin}, activation={self.activation!r})"
-
 
 class Layer(Module):
     """`nout` neurons, each seeing the same `nin` inputs.
@@ -240,17 +237,10 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``N{i}.<neuron name>`` for neuron i: ``N0.w0, N0.w1, N0.b, N1.w0, ...``."""
-        return [
-            (f"N{i}.{name}", parameter)
-            for i, neuron in enumerate(self.neurons)
-            for name, parameter in neuron.named_parameters()
-        ]
+        return _prefixed("N", self.neurons)
 
     def _config(self) -> dict[str, object]:
         return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
-
-    def __repr__(self) -> str:
-        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
 
 
 class MLP(Module):
@@ -311,11 +301,7 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``L{i}.<layer name>`` for layer i: ``L0.N0.w0, ..., L1.N0.b``."""
-        return [
-            (f"L{i}.{name}", parameter)
-            for i, layer in enumerate(self.layers)
-            for name, parameter in layer.named_parameters()
-        ]
+        return _prefixed("L", self.layers)
 
     def _config(self) -> dict[str, object]:
         return {
@@ -326,11 +312,14 @@ class MLP(Module):
             "output_activation": self.output_activation,
         }
 
-    def __repr__(self) -> str:
-        return (
-            f"MLP(nin={self.nin}, nouts={self.nouts}, activation={self.activation!r}, "
-            f"output_activation={self.output_activation!r})"
-        )
+
+def _prefixed(prefix: str, parts: Sequence[Module]) -> list[tuple[str, Value]]:
+    """The parts' parameters, each name prefixed with its part's: ``N0.w0``, ``L1.N0.b``."""
+    return [
+        (f"{prefix}{i}.{name}", parameter)
+        for i, part in enumerate(parts)
+        for name, parameter in part.named_parameters()
+    ]
 
 
 def _check_activation(name: str) -> str:  # typed str, but refuses any other object too

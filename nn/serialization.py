@@ -201,8 +201,7 @@ def load_module(module: Module, path: str | os.PathLike[str], max_bytes: int) ->
     # Compared as JSON text so that 2.0 or true do not pass for the size 2 or 1.
     if _canonical(document["module"]) != _canonical(module._config()):
         raise LoadError(
-            f"{path}: the file holds {_describe(document['module'])}, "
-            f"but this model is {_describe(module._config())}"
+            f"{path}: the file holds {describe(document['module'])}, but this model is {module!r}"
         )
     try:
         module.load_state_dict(document["parameters"])
@@ -314,7 +313,8 @@ def _canonical(config: object) -> str:
     return json.dumps(config, sort_keys=True)
 
 
-def _describe(config: object) -> str:
+def describe(config: object) -> str:
+    """A module's configuration (`Module._config`) as its constructor call would be written."""
     if not isinstance(config, dict) or "type" not in config:
         return repr(config)
     arguments = ", ".join(f"{key}={value!r}" for key, value in config.items() if key != "type")
