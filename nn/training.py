@@ -205,9 +205,8 @@ def fit(
     else:
         compiled = None
         loss = _checked_once(loss, model, xs[0], ts if held_out is None else [*ts, *held_out[1]])
-    measure = _Measure(model, loss, compiled)
-    training = measure.prepare(xs, ts)
-    validating = measure.prepare(*held_out) if held_out is not None else None
+    training = _Data(xs, ts, compiled)
+    validating = _Data(*held_out, compiled) if held_out is not None else None
     rng = as_generator(seed) if shuffle else None
     order = list(range(len(xs)))
     display = Progress(epochs, progress)
@@ -226,19 +225,16 @@ def fit(
                     batch_xs, batch_ts = [xs[i] for i in batch], [ts[i] for i in batch]
                     value = train_step(model, loss, optimizer, batch_xs, batch_ts)
                 else:
-                    assert training.rows is not None  # prepared for the compiled loss
                     # A slice, not an index list, for one sample: no copy of the row.
-                    rows = training.rows
                     one = batch[0]
-                    value = compiled.step(
-                        optimizer, rows[one : one + 1] if len(batch) == 1 else rows[batch]
-                    )
+                    rows = training.rows[one : one + 1] if len(batch) == 1 else training.rows[batch]
+                    value = compiled.step(optimizer, rows)
                 running += value * len(batch)
             if epoch_loss == "running":
                 current, accuracy = running / len(order), None
             else:
-                current, accuracy = measure(training)
-            val_loss, val_accuracy = measure(validating) if validating else (None, None)
+                current, accuracy = training.measure(model, loss)
+            val_loss, val_accuracy = validating.measure(model, loss) if validating else (None, None)
             history.append(current)
             history.accuracy.append(accuracy)
             history.val_loss.append(val_loss)
@@ -281,31 +277,22 @@ def _checked_once(loss: Loss, model: Module, x: Row, targets: list[Row]) -> Loss
 
 
 class _Data:
-    """A data set as `fit` holds it: rows of floats, and for a compiled loss one 2-D array."""
+    """A data set as `fit` holds it: rows of floats, and for a compiled loss one 2-D array
+    (`rows`, empty without one)."""
 
-    def __init__(self, xs: list[Row], ts: list[Row], rows: np.ndarray | None) -> None:
-        self.xs, self.ts, self.rows = xs, ts, rows
+    def __init__(self, xs: list[Row], ts: list[Row], compiled: CompiledLoss | None) -> None:
+        self.xs, self.ts, self.compiled = xs, ts, compiled
         self.targets = np.array(ts, dtype=float)
+        self.rows = compiled.rows(xs, ts) if compiled is not None else np.empty(0)
 
-
-class _Measure:
-    """The loss and accuracy of a model on a data set, compiled or not, recording no graph."""
-
-    def __init__(self, model: Module, loss: Loss, compiled: CompiledLoss | None) -> None:
-        self.model, self.loss, self.compiled = model, loss, compiled
-
-    def prepare(self, xs: list[Row], ts: list[Row]) -> _Data:
-        rows = self.compiled.rows(xs, ts) if self.compiled is not None else None
-        return _Data(xs, ts, rows)
-
-    def __call__(self, data: _Data) -> tuple[float, float | None]:
+    def measure(self, model: Module, loss: Loss) -> tuple[float, float | None]:
+        """The loss and accuracy of `model` on these data, recording no graph."""
         if self.compiled is None:
-            value, outputs = _prepared_loss(self.model, self.loss, data.xs, data.ts)
+            value, outputs = _prepared_loss(model, loss, self.xs, self.ts)
         else:
-            assert data.rows is not None  # prepared for the compiled loss
-            value, outputs, _ = self.compiled.run(data.rows)
-        labels = predicted_labels(outputs, data.targets)
-        accuracy = None if labels is None else float(np.mean(labels == data.targets))
+            value, outputs, _ = self.compiled.run(self.rows)
+        labels = predicted_labels(outputs, self.targets)
+        accuracy = None if labels is None else float(np.mean(labels == self.targets))
         return value, accuracy
 
 
