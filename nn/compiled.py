@@ -1,20 +1,17 @@
 """Training with a compiled loss: what ``fit(..., compile=True)`` uses.
 
 `CompiledLoss` records a model's loss on one sample once, with the sample's features and its
-targets as the inputs of the graph, compiles it with `autograd.compile_graph`, and from then on
-runs every batch through the compiled batch code: a 2-D array, one row per sample, the features
-and the targets side by side. The gradients land in each parameter's `.grad`, so the usual
-optimisers update the parameters in place, as after ``loss.backward()``.
+targets as the inputs of the graph (a class id becomes a one-hot row of inputs, which
+`cross_entropy` reads as class probabilities), compiles it with `autograd.compile_graph`, and from
+then on runs every batch through the compiled batch code: a 2-D array, one row per sample, the
+features and the targets side by side. The gradients land in each parameter's `.grad`, so the
+usual optimisers update the parameters in place, as after ``loss.backward()``.
 
-The losses of `nn.losses` never branch on a target's value, so one recording serves every target:
-labels and regressions alike. A class id (one target number beside several outputs) becomes a
-one-hot row of inputs, which `cross_entropy` reads as class probabilities.
-
-Two checks run once, on plain numbers, before anything is compiled: the loss's own checks of its
-targets (0 or 1 for `binary_cross_entropy`, say) over the whole data set, and that the loss of a
-batch is the mean of its samples' losses, as the compiled batch code assumes (true of every loss
-in `nn.losses`). Python code in the model or the loss that branches on a Value's data is baked
-into the recording (see `autograd.compile`).
+One recording serves every target because nn's losses never branch on a target's value; Python
+code in the model or the loss that branches on a Value's data is baked into the recording (see
+`autograd.compile`). Before compiling, `_check_loss` runs the loss's checks of every target once
+and makes sure that the loss of a batch is the mean of its samples' losses, as the batch code
+assumes.
 """
 
 from __future__ import annotations

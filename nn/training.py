@@ -1,15 +1,6 @@
-"""`fit`: the article's training loop for any model, loss and optimiser.
-
-The loop is built from two steps that can be swapped out independently:
-
-* `batch_loss(model, loss, xs, ts)`: the forward pass of a batch, one Value;
-* `train_step(model, loss, optimizer, xs, ts)`: zero the gradients, backward, step.
-
-`fit` prepares the data once (floats, checked), then calls `train_step` per batch and records one
-loss per epoch: by default the loss over the whole data set after the epoch, which is what the
-article prints. Given validation data it records their loss and accuracy too, and it can follow a
-learning-rate schedule (`nn.schedules`) and stop early, keeping the best weights. It returns a
-`History`.
+"""`fit`: the article's training loop for any model, loss and optimiser, built from two steps
+that can be used on their own: `batch_loss` (the forward pass of a batch, one Value) and
+`train_step` (zero the gradients, backward, step). `evaluate` and `predict` record no graph.
 """
 
 from __future__ import annotations
