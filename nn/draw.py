@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from autograd import Group, Value, to_dot, to_html, to_svg
 from autograd.draw import DEFAULT_TIMEOUT, MAX_NODES, GraphTooLargeError, RenderError
 from autograd.draw.page import in_frame
-from autograd.graph import depths, topological_order
+from autograd.graph import depths, topological_order, value_parents
 from nn.checks import Input, as_inputs
 from nn.losses import Loss, mse_loss
 from nn.module import MLP, Layer, Module, Neuron
@@ -215,8 +215,8 @@ def _computed_after(output: Value, xs: list[Value]) -> list[Value]:
     seen = {output}
     pending = [output]
     while pending:
-        for parent in pending.pop().parents:
-            if isinstance(parent, Value) and parent not in stop and parent not in seen:
+        for parent in value_parents(pending.pop()):
+            if parent not in stop and parent not in seen:
                 seen.add(parent)
                 found.append(parent)
                 pending.append(parent)
@@ -257,9 +257,8 @@ def _layout_hints(
     deepest_inputs: dict[Group, dict[Value, None]] = {}
     used_elsewhere: set[Value] = set()
     for value in order:
-        parents = [parent for parent in value.parents if isinstance(parent, Value)]
         group = home.get(value)
-        for parent in parents:
+        for parent in value_parents(value):
             if home.get(parent) is group:
                 continue
             used_elsewhere.add(parent)
@@ -287,12 +286,9 @@ def _layout_hints(
     for value in order:
         group = home.get(value)
         deepest = deepest_inputs.get(group, {}) if group is not None else {}
-        operand_input = next(
-            (parent for parent in value.parents if isinstance(parent, Value) and parent in deepest),
-            None,
-        )
-        for operand in value.parents:
-            if operand_input is not None and isinstance(operand, Value) and operand.is_leaf:
+        operand_input = next((parent for parent in value_parents(value) if parent in deepest), None)
+        for operand in value_parents(value):
+            if operand_input is not None and operand.is_leaf:
                 partner.setdefault(operand, operand_input)
 
     hints: list[tuple[Value, Value]] = []
