@@ -17,11 +17,10 @@ the article's 2-2-1 network that is its w1, w2, b1, w3, w4, b2, w5, w6, b3.
 A module with one output returns a single `Value`; with several it returns a list of Values. In the
 same spirit a module with one input accepts a lone number or Value as well as a one-element list.
 
-Which of the two a `Layer` or an `MLP` returns depends on its last size, a number known only when
-the program runs, so a type checker sees ``model(x)`` as ``Any``, as it sees PyTorch's
-``module(x)``: ``model(x).data`` and ``mse_loss([y], [model(x)])`` check as written, and a name
-annotated where it is bound (``y: Value = model(x)``, ``logits: list[Value] = model(x)``) is
-checked from there on. A `Neuron` always returns a Value, and says so.
+Which of the two a `Layer` or an `MLP` returns depends on its last size, known only at run time,
+so a type checker sees ``model(x)`` as ``Any``, as it sees PyTorch's ``module(x)``; a name
+annotated where it is bound (``y: Value = model(x)``) is checked from there on. A `Neuron` always
+returns a Value, and says so.
 """
 
 from __future__ import annotations
@@ -103,12 +102,10 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the structure and parameters to `path` as JSON (never pickle).
 
-        The file is written next to `path` under a temporary name and then renamed over it, so
-        `path` holds either its old content or the complete new file, never a half-written one.
-        Otherwise it behaves like writing with `open`: a new file gets the mode the umask allows,
-        an existing one keeps its mode, a symlink keeps pointing to the (new) file, and a file
-        that `open` may not write is refused. Anything but a regular file (a FIFO, a device) is
-        refused too. See `nn.serialization` for what a killed save leaves behind.
+        All at once or not at all: `path` holds its old content or the whole new file (see
+        `nn.serialization`). Otherwise as writing with `open`: a new file gets the mode the umask
+        allows, an existing one keeps its mode, a symlink keeps pointing to the (new) file, and a
+        file `open` may not write is refused, as is anything but a regular file (a FIFO, a device).
         """
         save_module(self, path)
 
@@ -203,8 +200,7 @@ class Neuron(Module):
 class Layer(Module):
     """`nout` neurons, each seeing the same `nin` inputs.
 
-    Returns a single Value when ``nout == 1`` and a list of `nout` Values otherwise. Random
-    parameters come from one generator made from `seed`, neuron after neuron.
+    Random parameters come from one generator made from `seed`, neuron after neuron.
     Attributes: `neurons`, `nin`, `nout`, `activation`.
     """
 
@@ -225,10 +221,8 @@ class Layer(Module):
         self._label_parameters()
 
     def __call__(self, x: Input) -> Any:
-        """The layer's outputs: a Value for one neuron, a list of Values for several.
-
-        Typed ``Any`` (``Value | list[Value]`` at run time, by `nout`): see the module's notes.
-        """
+        """The layer's outputs: a Value for one neuron, a list of Values for several (typed
+        ``Any``: see the module's notes)."""
         outputs = self._forward(as_inputs(x, self.nin, "Layer"))
         return outputs[0] if self.nout == 1 else outputs
 
@@ -251,8 +245,8 @@ class MLP(Module):
     ['L0.N0.w0', 'L0.N0.w1', 'L0.N0.b']
 
     Hidden layers use `activation`; the last layer uses `output_activation`, which defaults to
-    `activation` (the article's network is sigmoid throughout). Returns a single Value when the
-    last layer has one neuron, a list of Values otherwise. Attributes: `layers`, `nin`, `nouts`.
+    `activation` (the article's network is sigmoid throughout). Attributes: `layers`, `nin`,
+    `nouts`.
     """
 
     def __init__(
@@ -289,11 +283,8 @@ class MLP(Module):
         self._label_parameters()
 
     def __call__(self, x: Input) -> Any:
-        """The network's outputs: a Value for one output neuron, a list of Values for several.
-
-        Typed ``Any`` (``Value | list[Value]`` at run time, by the last layer's size): see the
-        module's notes.
-        """
+        """The network's outputs: a Value for one output neuron, a list of Values for several
+        (typed ``Any``: see the module's notes)."""
         xs: Sequence[Value | float] = as_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             xs = layer._forward(xs)
