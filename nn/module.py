@@ -268,17 +268,11 @@ class MLP(Module):
             output_activation = activation
         self.output_activation = _check_activation(output_activation)
         rng = as_generator(seed)
-        sizes = [self.nin, *self.nouts]
-        last = len(self.nouts) - 1
+        inputs = [self.nin, *self.nouts[:-1]]
+        activations = [activation] * (len(self.nouts) - 1) + [output_activation]
         self.layers = [
-            Layer(
-                sizes[i],
-                sizes[i + 1],
-                output_activation if i == last else activation,
-                seed=rng,
-                init=init,
-            )
-            for i in range(len(self.nouts))
+            Layer(nin, nout, layer_activation, seed=rng, init=init)
+            for nin, nout, layer_activation in zip(inputs, self.nouts, activations, strict=True)
         ]
         self._label_parameters()
 
