@@ -191,11 +191,11 @@ def fit(
         if held_out is None:
             raise ValueError("patience stops on the validation loss: pass validation=(X, y)")
 
-    if compile:
-        compiled: CompiledLoss | None = CompiledLoss(model, loss, xs, ts)
-    else:
-        compiled = None
-        loss = _checked_once(loss, model, xs[0], ts if held_out is None else [*ts, *held_out[1]])
+    compiled = CompiledLoss(model, loss, xs, ts) if compile else None  # checks ts itself
+    if compiled is None:
+        loss = _checked_once(loss, model, xs[0], ts, held_out)
+    elif held_out is not None:
+        _check_validation_targets(loss, len(compiled.outputs), held_out[1])
     training = _Data(xs, ts, compiled)
     validating = _Data(*held_out, compiled) if held_out is not None else None
     rng = as_generator(seed) if shuffle else None
@@ -256,15 +256,28 @@ def fit(
     return history
 
 
-def _checked_once(loss: Loss, model: Module, x: Row, targets: list[Row]) -> Loss:
-    """For one of nn's losses, its checks of every target run here, and then its formula alone
-    in every step (`nn.losses.unchecked`); any other loss is returned as it is."""
+def _checked_once(
+    loss: Loss, model: Module, x: Row, ts: list[Row], held_out: tuple[list[Row], list[Row]] | None
+) -> Loss:
+    """For one of nn's losses, its checks of every target (the training and the validation
+    data's) run here, and then its formula alone in every step (`nn.losses.unchecked`); any
+    other loss is returned as it is."""
     formula = unchecked(loss)
     if formula is not loss:
         with no_grad():
             output = model(x)  # and the model's own error for rows of the wrong length
-        loss_on_stand_ins(loss, 1 if isinstance(output, Value) else len(output), targets)
+        count = 1 if isinstance(output, Value) else len(output)
+        loss_on_stand_ins(loss, count, ts)
+        if held_out is not None:
+            _check_validation_targets(loss, count, held_out[1])
     return formula
+
+
+def _check_validation_targets(loss: Loss, output_count: int, targets: list[Row]) -> None:
+    try:
+        loss_on_stand_ins(loss, output_count, targets)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"validation data: {error}") from None
 
 
 class _Data:
