@@ -229,26 +229,19 @@ def _layout_hints(
     """Pairs (before, after) that put each neuron's leaves (its weights and bias) to the right of
     what flows into it, and keep neurons and weights in the article's order.
 
-    Left alone, Graphviz draws a leaf just before the operation that uses it, so a layer's
-    weights would stand beside the previous layer and the two boxes would overlap. An invisible
-    edge from one of the group's deepest inputs to each of its leaves keeps the groups in
-    reading order. Leaves also used outside their group are left alone: such an edge could
-    close a cycle.
+    Left alone, Graphviz draws a leaf just before the operation that uses it, so a layer's weights
+    would stand beside the previous layer and the boxes would overlap. An invisible edge from one
+    of the group's deepest inputs to each of its leaves keeps the groups in reading order (leaves
+    also used outside their group are left alone: such an edge could close a cycle).
 
-    Which input each edge comes from also decides the order top to bottom. The neurons of a
-    layer mirror each other, so nothing tells Graphviz to draw h1 above h2 and it often does
-    the opposite; graphviz-pure ignores ``ordering``, and invisible edges between or inside
-    boxes lose to edge crossings. So the edges are picked for the crossings to favour the order
-    in which groups and inputs are given:
-
-    * a leaf that enters an operation together with one of those inputs (a weight and the input
-      it multiplies) hangs from that input, so that weights follow the inputs' order;
-    * every other leaf (the bias), and the group's first leaf as well, hangs from the group's
-      anchor: the input at the same relative height as the group among its sibling groups (a
-      layer's first neuron from the first input, its last neuron from the last input).
-
-    Top to bottom, the first layer's leaves are left beside the inputs, in their row: the inputs'
-    edges into the layer are then short and straight (see `autograd.to_dot`'s `inputs`).
+    The edges' sources also decide the order top to bottom: nothing else makes Graphviz draw h1
+    above h2 (graphviz-pure ignores ``ordering``, and invisible edges between or inside boxes
+    lose to edge crossings). So a leaf that enters an operation with one of those inputs (a
+    weight and the input it multiplies) hangs from that input, and every other leaf (the bias),
+    and each group's first leaf too, hangs from the group's anchor: the input at the group's
+    relative height among its siblings (a layer's first neuron from the first input, its last
+    from the last). Top to bottom, the first layer's leaves stay beside the inputs, in their
+    row, so that the inputs' edges into the layer are short and straight.
     """
     order = topological_order(outputs)
     number = {value: i for i, value in enumerate(order)}

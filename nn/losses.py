@@ -118,7 +118,6 @@ def cross_entropy(targets: object, logits: Sequence[Sequence[Value | float]]) ->
 
 
 # ---------------------------------------------------------------------- the formulas
-# Each takes its arguments as the loss above has checked them (or as fit has, once).
 def _mse(targets: Sequence[Value | float], predictions: Sequence[Value]) -> Value:
     errors = [target - prediction for target, prediction in zip(targets, predictions, strict=True)]
     return _mean([error * error for error in errors])
