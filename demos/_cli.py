@@ -31,7 +31,7 @@ def fail(message: str, status: int = USAGE_ERROR) -> NoReturn:
     raise SystemExit(status)
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line (``error: --epochs must be ...``) and status 2."""
 
     def error(self, message: str) -> NoReturn:
@@ -78,7 +78,7 @@ def make_parser(
     (out/<demo>). A demo's own options should check their values with a `type` (`count`), so that
     all checks come first.
     """
-    parser = _Parser(
+    parser = Parser(
         prog=f"python -m demos.{demo}",
         description=description,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
