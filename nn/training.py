@@ -6,6 +6,7 @@ that can be used on their own: `batch_loss` (the forward pass of a batch, one Va
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from nn.optim import SGD, Optimizer
 from nn.progress import Progress
 from nn.schedules import LRScheduler
 
+T = TypeVar("T")
 ARTICLE_LEARNING_RATE = 0.1
 ARTICLE_EPOCHS = 1000
 EPOCH_LOSSES = ("dataset", "running")
@@ -195,7 +197,7 @@ def fit(
     if compiled is None:
         loss = _checked_once(loss, model, xs[0], ts, held_out)
     elif held_out is not None:
-        _check_validation_targets(loss, len(compiled.outputs), held_out[1])
+        _about_validation_data(loss_on_stand_ins, loss, len(compiled.outputs), held_out[1])
     training = _Data(xs, ts, compiled)
     validating = _Data(*held_out, compiled) if held_out is not None else None
     rng = as_generator(seed) if shuffle else None
@@ -269,15 +271,8 @@ def _checked_once(
         count = 1 if isinstance(output, Value) else len(output)
         loss_on_stand_ins(loss, count, ts)
         if held_out is not None:
-            _check_validation_targets(loss, count, held_out[1])
+            _about_validation_data(loss_on_stand_ins, loss, count, held_out[1])
     return formula
-
-
-def _check_validation_targets(loss: Loss, output_count: int, targets: list[Row]) -> None:
-    try:
-        loss_on_stand_ins(loss, output_count, targets)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"validation data: {error}") from None
 
 
 class _Data:
@@ -305,8 +300,13 @@ def _validation_data(validation: object) -> tuple[list[Row], list[Row]] | None:
         return None
     if not isinstance(validation, (tuple, list)) or len(validation) != 2:
         raise TypeError("validation must be a pair (X_val, y_val)")
+    return _about_validation_data(prepare_data, *validation)
+
+
+def _about_validation_data(check: Callable[..., T], *arguments: object) -> T:
+    """``check(*arguments)``, its TypeError or ValueError saying it is about the validation data."""
     try:
-        return prepare_data(*validation)
+        return check(*arguments)
     except (TypeError, ValueError) as error:
         raise type(error)(f"validation data: {error}") from None
 
