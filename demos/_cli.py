@@ -21,6 +21,8 @@ USAGE_ERROR = 2  # the exit status argparse uses for bad arguments
 WRITE_ERROR = 1  # a file the demo produces could not be written (a full disk, say)
 INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C
 MAX_EPOCHS = 1_000_000  # beyond that a demo would run for hours and keep a loss history of GBs
+MAX_POINTS = 100_000
+MAX_WIDTH = 1024  # neurons in a hidden layer
 
 
 def fail(message: str, status: int = USAGE_ERROR) -> NoReturn:
@@ -29,7 +31,7 @@ def fail(message: str, status: int = USAGE_ERROR) -> NoReturn:
     raise SystemExit(status)
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line (``error: --epochs must be ...``) and status 2."""
 
     def error(self, message: str) -> NoReturn:
@@ -69,31 +71,63 @@ def make_parser(
     description: str,
     *,
     epochs: int,
-    seed: int,
-    out: str,
-    max_epochs: int = MAX_EPOCHS,
 ) -> argparse.ArgumentParser:
     """A parser for ``python -m demos.<demo>`` with the options every demo takes.
 
-    They are --epochs (1 to `max_epochs`), --seed and --out, with the given defaults. A demo's own
-    options should check their values with a `type` (`count`), so that all checks come first.
+    They are --epochs (`epochs` by default, at most `MAX_EPOCHS`), --seed (0) and --out
+    (out/<demo>). A demo's own options should check their values with a `type` (`count`), so that
+    all checks come first.
     """
-    parser = _Parser(
+    parser = Parser(
         prog=f"python -m demos.{demo}",
         description=description,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
-        "--epochs", type=count(1, max_epochs), default=epochs, help="passes over the training data"
+        "--epochs", type=count(1, MAX_EPOCHS), default=epochs, help="passes over the training data"
     )
     parser.add_argument(
         "--seed",
         type=count(0),
-        default=seed,
+        default=0,
         help="seed of the random numbers; same seed, same output",
     )
-    parser.add_argument("--out", type=folder, default=Path(out), help="folder for the pictures")
+    parser.add_argument(
+        "--out", type=folder, default=Path("out", demo), help="folder for the pictures"
+    )
     return parser
+
+
+def add_network_options(
+    parser: argparse.ArgumentParser, *, points: int, fewest: int, why: str
+) -> None:
+    """--points (`points` by default, at least `fewest`: `why`) and --hidden (16,16), for the demos
+    that train an MLP on points they generate."""
+    parser.add_argument(
+        "--points",
+        type=count(fewest, MAX_POINTS, why),
+        default=points,
+        help="points in the data set",
+    )
+    parser.add_argument(
+        "--hidden",
+        type=layer_sizes,
+        default="16,16",  # argparse passes a text default through `type`
+        help="sizes of the hidden layers, comma-separated",
+    )
+
+
+def layer_sizes(text: str) -> list[int]:
+    """An argparse `type` for hidden layer sizes: ``"64,64"`` is ``[64, 64]``."""
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be layer sizes separated by commas, like 16,16; not {text!r}"
+        ) from None
+    if not all(1 <= size <= MAX_WIDTH for size in sizes):
+        raise argparse.ArgumentTypeError(f"must be layer sizes from 1 to {MAX_WIDTH}, not {text!r}")
+    return sizes
 
 
 def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:

@@ -53,8 +53,6 @@ def demo(argv: Sequence[str] | None) -> None:
         "The article's examples, step by step: a neuron, a network, the loss, backpropagation "
         "by hand and by autograd, training on four people, predictions and a drawing.",
         epochs=1000,
-        seed=0,
-        out="out/article",
     )
     parser.add_argument(
         "--html",

@@ -65,8 +65,6 @@ def demo(argv: Sequence[str] | None) -> None:
         "The article's network trained twice from the same initial weights, with hand-derived "
         "gradients and with autograd: gradients, losses and times side by side.",
         epochs=1000,
-        seed=0,
-        out="out/manual_vs_auto",
     )
     args = parse(parser, argv)
     print("The article's network trained twice from the same start: by hand and by autograd")

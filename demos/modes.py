@@ -21,27 +21,19 @@ from __future__ import annotations
 
 import argparse
 import gc
-import re
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
 from autograd import DERIVATIVES, jacobian, jvp
-from demos._cli import fail, heading, run
+from demos._cli import Parser, fail, heading, run
 
 TRUNK_STEPS = 20
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its errors on one line of stderr (``error: ...``), as the other demos."""
-
-    def error(self, message: str) -> NoReturn:
-        fail(re.sub(r"^argument (\S+): (?=must )", r"\1 ", message))
 
 
 def at_least_one(text: str) -> int:
@@ -64,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def demo(argv: Sequence[str] | None) -> None:
-    parser = _Parser(
+    parser = Parser(
         prog="python -m demos.modes",
         description="Forward against reverse mode: evaluations, derivative rules applied and "
         "time for a Jacobian, for many-inputs-one-output and one-input-many-outputs functions.",

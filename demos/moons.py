@@ -12,22 +12,19 @@ its decision boundary and loss curve. With the defaults it reaches 100% training
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from demos._cli import count, heading, make_parser, parse, run
+from demos._cli import add_network_options, heading, make_parser, parse, run
 from demos._plots import new_figure, save_png
 from nn import MLP, Adam, accuracy, binary_cross_entropy, fit, make_moons, predict
 
 NOISE = 0.1
-HIDDEN = [16, 16]
 LEARNING_RATE = 0.03  # at the start; it falls linearly to 0 by the last epoch
 BATCH_SIZE = 10
-MAX_WIDTH = 1024  # neurons in a hidden layer
 GRID = 60  # the decision boundary is drawn from GRID x GRID predictions
 
 
@@ -42,26 +39,14 @@ def demo(argv: Sequence[str] | None) -> None:
         "An MLP learns to separate two moons: progress while it trains, then a picture of the "
         "decision boundary and the loss curve.",
         epochs=50,
-        seed=0,
-        out="out/moons",
     )
-    parser.add_argument(
-        "--points",
-        type=count(2, 100_000, " (one per moon)"),
-        default=100,
-        help="points in the data set",
-    )
-    parser.add_argument(
-        "--hidden",
-        type=layer_sizes,
-        default=",".join(map(str, HIDDEN)),  # argparse passes a text default through `type`
-        help="sizes of the hidden layers, comma-separated (64,64 is a wide network: add --compile)",
-    )
+    add_network_options(parser, points=100, fewest=2, why=" (one per moon)")
     parser.add_argument(
         "--compile",
         action="store_true",
         help="train with fit(..., compile=True): the loss of one sample compiled once to numpy "
-        "code, instead of a graph of Values per sample (same numbers, faster)",
+        "code, instead of a graph of Values per sample (same numbers, faster; a wide network "
+        "such as --hidden 64,64 wants it)",
     )
     args = parse(parser, argv)
 
@@ -138,19 +123,6 @@ def train(
         callback=after_epoch,
         compile=compile,
     )
-
-
-def layer_sizes(text: str) -> list[int]:
-    """An argparse `type` for hidden layer sizes: ``"64,64"`` is ``[64, 64]``."""
-    try:
-        sizes = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be layer sizes separated by commas, like 16,16; not {text!r}"
-        ) from None
-    if not all(1 <= size <= MAX_WIDTH for size in sizes):
-        raise argparse.ArgumentTypeError(f"must be layer sizes from 1 to {MAX_WIDTH}, not {text!r}")
-    return sizes
 
 
 def probabilities(model: MLP, points: np.ndarray, compile: bool) -> np.ndarray:

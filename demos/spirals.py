@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from demos._cli import count, heading, make_parser, parse, run
+from demos._cli import add_network_options, count, heading, make_parser, parse, run
 from demos._plots import new_figure, save_png
-from demos.moons import layer_sizes
 from nn import (
     MLP,
     Adam,
@@ -53,23 +52,15 @@ def demo(argv: Sequence[str] | None) -> None:
         "A softmax MLP learns spiral arms, one class each: progress while it trains, accuracy "
         "on training and held-out test points, then a picture of the regions it gives each class.",
         epochs=100,
-        seed=0,
-        out="out/spirals",
     )
-    parser.add_argument(
-        "--points",
-        type=count(4 * len(COLOURS), 100_000, " (a few per arm, up to 6 arms)"),
-        default=300,
-        help="points in the data set",
+    add_network_options(
+        parser, points=300, fewest=4 * len(COLOURS), why=" (a few per arm, up to 6 arms)"
     )
     parser.add_argument(
         "--classes",
         type=count(2, len(COLOURS)),
         default=3,
         help="spiral arms, one class each",
-    )
-    parser.add_argument(
-        "--hidden", type=layer_sizes, default="16,16", help="sizes of the hidden layers"
     )
     args = parse(parser, argv)
     hidden = args.hidden

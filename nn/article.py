@@ -10,11 +10,9 @@ of two sigmoid neurons h1 and h2, one sigmoid output o1, and nine parameters::
     o1 = sigmoid(w5 * h1 + w6 * h2 + b3)
 
 `ManualNetwork` is its ``OurNeuralNetwork``, the gradients the article's chain-rule products
-written out one by one with no autograd at all, so they are an independent check of the engine.
-`article_network` is the same network as an autograd ``MLP(2, [2, 1])`` whose parameters carry
-the article's names as labels (w1, w2, b1, w3, w4, b2, w5, w6, b3, its parameter order), so that
-drawings show them. The article's `sigmoid` and `deriv_sigmoid` are public, for code that follows
-the article.
+written out one by one with no autograd at all: an independent check of the engine.
+`article_network` is the same network as an autograd MLP, its parameters labelled with the
+article's names for drawings; `sigmoid` and `deriv_sigmoid` are the article's own.
 """
 
 from __future__ import annotations

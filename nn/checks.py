@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Integral
-from typing import Any
 
 import numpy as np
 
@@ -76,11 +75,10 @@ def as_inputs(x: Input, nin: int, who: str) -> list[Value | float]:
         items = x
     if len(items) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(items)}")
-    xs: list[Any] = list(items)  # each item a Value, or made a float here
-    for i, item in enumerate(xs):
-        if not isinstance(item, Value):
-            xs[i] = as_real(item, f"{who} input {i}")
-    return xs
+    return [
+        item if isinstance(item, Value) else as_real(item, f"{who} input {i}")
+        for i, item in enumerate(items)
+    ]
 
 
 def prepare_data(X: object, y: object) -> tuple[list[Row], list[Row]]:

@@ -1,20 +1,17 @@
 """Training with a compiled loss: what ``fit(..., compile=True)`` uses.
 
 `CompiledLoss` records a model's loss on one sample once, with the sample's features and its
-targets as the inputs of the graph, compiles it with `autograd.compile_graph`, and from then on
-runs every batch through the compiled batch code: a 2-D array, one row per sample, the features
-and the targets side by side. The gradients land in each parameter's `.grad`, so the usual
-optimisers update the parameters in place, as after ``loss.backward()``.
+targets as the inputs of the graph (a class id becomes a one-hot row of inputs, which
+`cross_entropy` reads as class probabilities), compiles it with `autograd.compile_graph`, and from
+then on runs every batch through the compiled batch code: a 2-D array, one row per sample, the
+features and the targets side by side. The gradients land in each parameter's `.grad`, so the
+usual optimisers update the parameters in place, as after ``loss.backward()``.
 
-The losses of `nn.losses` never branch on a target's value, so one recording serves every target:
-labels and regressions alike. A class id (one target number beside several outputs) becomes a
-one-hot row of inputs, which `cross_entropy` reads as class probabilities.
-
-Two checks run once, on plain numbers, before anything is compiled: the loss's own checks of its
-targets (0 or 1 for `binary_cross_entropy`, say) over the whole data set, and that the loss of a
-batch is the mean of its samples' losses, as the compiled batch code assumes (true of every loss
-in `nn.losses`). Python code in the model or the loss that branches on a Value's data is baked
-into the recording (see `autograd.compile`).
+One recording serves every target because nn's losses never branch on a target's value; Python
+code in the model or the loss that branches on a Value's data is baked into the recording (see
+`autograd.compile`). Before compiling, `_check_loss` runs the loss's checks of every target once
+and makes sure that the loss of a batch is the mean of its samples' losses, as the batch code
+assumes.
 """
 
 from __future__ import annotations
@@ -26,9 +23,9 @@ from typing import cast
 
 import numpy as np
 
-from autograd import CompiledGraph, Value, compile_graph, no_grad
+from autograd import CompiledGraph, Value, compile_graph
 from nn.checks import Row
-from nn.losses import Loss, batch_arguments
+from nn.losses import Loss, loss_on_stand_ins
 from nn.module import Module
 from nn.optim import Optimizer
 
@@ -40,10 +37,8 @@ class CompiledLoss:
     >>> X, y = people()
     >>> model = MLP(2, [2, 1], seed=0)
     >>> compiled = CompiledLoss(model, mse_loss, X.tolist(), y.tolist())
-    >>> opt = SGD(model.parameters(), lr=0.1)
-    >>> before = compiled.loss(X.tolist(), y.tolist())
-    >>> _ = compiled.train_step(opt, X.tolist(), y.tolist())
-    >>> compiled.loss(X.tolist(), y.tolist()) < before
+    >>> before = compiled.train_step(SGD(model.parameters(), lr=0.1), X.tolist(), y.tolist())
+    >>> compiled.run(compiled.rows(X.tolist(), y.tolist()))[0] < before
     True
     """
 
@@ -101,10 +96,6 @@ class CompiledLoss:
         optimizer.step()
         return value
 
-    def loss(self, xs: Sequence[Row], ts: Sequence[Row]) -> float:
-        """The mean loss over the samples, with the parameters' current values."""
-        return self.run(self.rows(xs, ts))[0]
-
     def run(self, rows: np.ndarray) -> tuple[float, np.ndarray, list[float]]:
         """Mean loss, the model's outputs (samples x outputs) and the mean gradients."""
         if len(rows) == 1:  # one sample, the article's training: the engine's floats exactly
@@ -143,16 +134,13 @@ def compiled_outputs(model: Module, rows: np.ndarray) -> np.ndarray:
 def _check_loss(loss: Loss, output_count: int, ts: Sequence[Row]) -> None:
     """Run the loss's own checks of its targets over all of `ts`, and make sure that the loss of
     a batch is the mean of its samples' losses; on plain numbers, without recording."""
-    with no_grad():
 
-        def on(targets: Sequence[Row]) -> float:
-            rows = [[Value(0.5) for _ in range(output_count)] for _ in targets]
-            outputs = [row[0] if output_count == 1 else row for row in rows]
-            return loss(*batch_arguments(outputs, targets)).data
+    def on(targets: Sequence[Row]) -> float:
+        return loss_on_stand_ins(loss, output_count, targets)
 
-        on(ts)
-        first, second = ts[0], ts[min(1, len(ts) - 1)]
-        together, alone = on([first, second]), (on([first]) + on([second])) / 2
+    on(ts)
+    first, second = ts[0], ts[min(1, len(ts) - 1)]
+    together, alone = on([first, second]), (on([first]) + on([second])) / 2
     if not math.isclose(together, alone, rel_tol=1e-9, abs_tol=1e-12):
         raise ValueError(
             "compile=True needs a loss that is the mean of per-sample losses (as every loss "

@@ -24,21 +24,21 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from autograd import Group, Value, to_dot, to_html, to_svg
 from autograd.draw import DEFAULT_TIMEOUT, MAX_NODES, GraphTooLargeError, RenderError
 from autograd.draw.page import in_frame
-from autograd.graph import depths, topological_order
-from nn.losses import mse_loss
-from nn.module import MLP, Input, Layer, Module, Neuron, as_inputs
+from autograd.graph import depths, topological_order, value_parents
+from nn.checks import Input, as_inputs
+from nn.losses import Loss, mse_loss
+from nn.module import MLP, Layer, Module, Neuron
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
 Drawing = TypeVar("Drawing")
-# A loss as nn's losses are called: loss(targets, outputs) -> Value.
-Loss = Callable[..., Value]
 
 
 def model_to_dot(
@@ -57,9 +57,9 @@ def model_to_dot(
     x1, x2, ...; Values are used as they are. With a `target` (one number per output) the drawing
     ends in ``loss(target, outputs)`` (the squared error by default) and shows its gradients.
     """
-    return _draw_forward_pass(
-        model, x, target, loss, to_dot, digits=digits, legend=legend, direction=direction
-    )
+    # Without a target, a picture shows data only (a page, `model_to_html`, the output's grads).
+    draw = partial(to_dot, show_grad=target is not None)
+    return _draw_forward_pass(model, x, target, loss, draw, digits, legend, direction)
 
 
 def model_to_svg(
@@ -79,19 +79,10 @@ def model_to_svg(
 
     The size limit, the timeout and the errors are those of `autograd.to_svg`.
     """
-    return _draw_forward_pass(
-        model,
-        x,
-        target,
-        loss,
-        to_svg,
-        path=path,
-        digits=digits,
-        legend=legend,
-        direction=direction,
-        max_nodes=max_nodes,
-        timeout=timeout,
+    render = partial(
+        to_svg, path=path, max_nodes=max_nodes, timeout=timeout, show_grad=target is not None
     )
+    return _draw_forward_pass(model, x, target, loss, render, digits, legend, direction)
 
 
 def model_to_html(
@@ -114,20 +105,8 @@ def model_to_html(
     loss; without one, from the model's output (a model with several outputs and no target gets
     forward steps only). See `autograd.to_html` for the page and its errors.
     """
-    return _draw_forward_pass(
-        model,
-        x,
-        target,
-        loss,
-        to_html,
-        path=path,
-        digits=digits,
-        legend=legend,
-        direction=direction,
-        max_nodes=max_nodes,
-        timeout=timeout,
-        title=title,
-    )
+    page = partial(to_html, path=path, max_nodes=max_nodes, timeout=timeout, title=title)
+    return _draw_forward_pass(model, x, target, loss, page, digits, legend, direction)
 
 
 def model_repr_html(model: Module) -> str | None:
@@ -154,23 +133,23 @@ def _draw_forward_pass(
     target: float | Sequence[float] | None,
     loss: Loss,
     draw: Callable[..., Drawing],
-    **options: Any,
+    digits: int,
+    legend: bool,
+    direction: str,
 ) -> Drawing:
     """Run the model on `x` (and the loss, given a target), then draw it with `draw`."""
     outputs, groups, inputs = _forward(model, x)
+    options: dict[str, Any] = {"digits": digits, "legend": legend, "direction": direction}
+    options.update(groups=groups, inputs=inputs)
     if target is None:
-        hints = _layout_hints(outputs, groups, inputs, options["direction"])
-        options.update(groups=groups, inputs=inputs, hints=hints)
-        if draw is not to_html:  # a page shows the gradients of the output; a picture, data only
-            options["show_grad"] = False
-        return draw(outputs, **options)
+        hints = _layout_hints(outputs, groups, inputs, direction)
+        return draw(outputs, hints=hints, **options)
     error = loss(target, outputs)
     if not isinstance(error, Value):
         raise TypeError(f"loss must return a Value, not {type(error).__name__}")
     if not error.label:
         error.label = "loss"
-    hints = _layout_hints([error], groups, inputs, options["direction"])
-    options.update(groups=groups, inputs=inputs, hints=hints)
+    options["hints"] = _layout_hints([error], groups, inputs, direction)
     # backward accumulates into the leaves: the parameters and the input Values are zeroed first,
     # so that the drawing shows this sample's gradients alone, and their own gradients are put
     # back after drawing.
@@ -201,15 +180,14 @@ def _forward(model: Module, x: Input) -> tuple[list[Value], list[Group], list[Va
     inputs = _leaves(xs)
     groups: list[Group] = []
     for depth, layer in enumerate(layers):
-        is_last = depth == len(layers) - 1
-        names = [_neuron_name(depth, j, len(layers), is_last) for j in range(layer.nout)]
+        layer_name, prefix = _names(depth, len(layers))
         boxes = []
         outputs = []
-        for neuron, name in zip(layer.neurons, names, strict=True):
-            output, box = _neuron_forward(neuron, xs, name)
+        for j, neuron in enumerate(layer.neurons):
+            output, box = _neuron_forward(neuron, xs, f"{prefix}{j + 1}")
             outputs.append(output)
             boxes.append(box)
-        groups.append(Group(_layer_name(depth, len(layers), is_last), subgroups=boxes))
+        groups.append(Group(layer_name, subgroups=boxes))
         xs = outputs
     return xs, groups, inputs
 
@@ -237,8 +215,8 @@ def _computed_after(output: Value, xs: list[Value]) -> list[Value]:
     seen = {output}
     pending = [output]
     while pending:
-        for parent in pending.pop().parents:
-            if isinstance(parent, Value) and parent not in stop and parent not in seen:
+        for parent in value_parents(pending.pop()):
+            if parent not in stop and parent not in seen:
                 seen.add(parent)
                 found.append(parent)
                 pending.append(parent)
@@ -251,26 +229,19 @@ def _layout_hints(
     """Pairs (before, after) that put each neuron's leaves (its weights and bias) to the right of
     what flows into it, and keep neurons and weights in the article's order.
 
-    Left alone, Graphviz draws a leaf just before the operation that uses it, so a layer's
-    weights would stand beside the previous layer and the two boxes would overlap. An invisible
-    edge from one of the group's deepest inputs to each of its leaves keeps the groups in
-    reading order. Leaves also used outside their group are left alone: such an edge could
-    close a cycle.
+    Left alone, Graphviz draws a leaf just before the operation that uses it, so a layer's weights
+    would stand beside the previous layer and the boxes would overlap. An invisible edge from one
+    of the group's deepest inputs to each of its leaves keeps the groups in reading order (leaves
+    also used outside their group are left alone: such an edge could close a cycle).
 
-    Which input each edge comes from also decides the order top to bottom. The neurons of a
-    layer mirror each other, so nothing tells Graphviz to draw h1 above h2 and it often does
-    the opposite; graphviz-pure ignores ``ordering``, and invisible edges between or inside
-    boxes lose to edge crossings. So the edges are picked for the crossings to favour the order
-    in which groups and inputs are given:
-
-    * a leaf that enters an operation together with one of those inputs (a weight and the input
-      it multiplies) hangs from that input, so that weights follow the inputs' order;
-    * every other leaf (the bias), and the group's first leaf as well, hangs from the group's
-      anchor: the input at the same relative height as the group among its sibling groups (a
-      layer's first neuron from the first input, its last neuron from the last input).
-
-    Top to bottom, the first layer's leaves are left beside the inputs, in their row: the inputs'
-    edges into the layer are then short and straight (see `autograd.to_dot`'s `inputs`).
+    The edges' sources also decide the order top to bottom: nothing else makes Graphviz draw h1
+    above h2 (graphviz-pure ignores ``ordering``, and invisible edges between or inside boxes
+    lose to edge crossings). So a leaf that enters an operation with one of those inputs (a
+    weight and the input it multiplies) hangs from that input, and every other leaf (the bias),
+    and each group's first leaf too, hangs from the group's anchor: the input at the group's
+    relative height among its siblings (a layer's first neuron from the first input, its last
+    from the last). Top to bottom, the first layer's leaves stay beside the inputs, in their
+    row, so that the inputs' edges into the layer are short and straight.
     """
     order = topological_order(outputs)
     number = {value: i for i, value in enumerate(order)}
@@ -279,9 +250,8 @@ def _layout_hints(
     deepest_inputs: dict[Group, dict[Value, None]] = {}
     used_elsewhere: set[Value] = set()
     for value in order:
-        parents = [parent for parent in value.parents if isinstance(parent, Value)]
         group = home.get(value)
-        for parent in parents:
+        for parent in value_parents(value):
             if home.get(parent) is group:
                 continue
             used_elsewhere.add(parent)
@@ -309,12 +279,9 @@ def _layout_hints(
     for value in order:
         group = home.get(value)
         deepest = deepest_inputs.get(group, {}) if group is not None else {}
-        operand_input = next(
-            (parent for parent in value.parents if isinstance(parent, Value) and parent in deepest),
-            None,
-        )
-        for operand in value.parents:
-            if operand_input is not None and isinstance(operand, Value) and operand.is_leaf:
+        operand_input = next((parent for parent in value_parents(value) if parent in deepest), None)
+        for operand in value_parents(value):
+            if operand_input is not None and operand.is_leaf:
                 partner.setdefault(operand, operand_input)
 
     hints: list[tuple[Value, Value]] = []
@@ -345,18 +312,11 @@ def _homes(groups: list[Group]) -> dict[Value, Group]:
     return home
 
 
-def _neuron_name(depth: int, j: int, layer_count: int, is_last: bool) -> str:
-    # The article's names: h1, h2 for its one hidden layer, o1 for the output neuron.
-    if is_last:
-        return f"o{j + 1}"
+def _names(depth: int, layer_count: int) -> tuple[str, str]:
+    """A layer's name and its neurons' prefix, as the article names them: the neurons h1, h2 of
+    the hidden layer, o1 of the output layer (h2.1 for the first of a second hidden layer)."""
+    if depth == layer_count - 1:
+        return "output layer", "o"
     if layer_count == 2:
-        return f"h{j + 1}"
-    return f"h{depth + 1}.{j + 1}"
-
-
-def _layer_name(depth: int, layer_count: int, is_last: bool) -> str:
-    if is_last:
-        return "output layer"
-    if layer_count == 2:
-        return "hidden layer"
-    return f"hidden layer {depth + 1}"
+        return "hidden layer", "h"
+    return f"hidden layer {depth + 1}", f"h{depth + 1}."

@@ -8,11 +8,13 @@ as one sample. The result is a `Value`, the mean over the samples, ready for ``b
 A target is usually a plain number, and then the loss checks its domain (0 or 1 for
 `binary_cross_entropy`, -1 or +1 for `hinge_loss`). It may also be a Value, a leaf of the graph:
 that is how ``fit(..., compile=True)`` records one graph whose inputs are a sample's features and
-its targets, so that one compiled graph serves every target. The formulas never branch on a
-target's value, so the recorded graph is right for all of them; the domain of targets given as
-Values is for their maker to check (`fit` checks its data once). Targets that are all Values
-beside predictions that are all plain numbers are refused: that is ``loss(y_pred, y_true)``, the
-arguments swapped.
+its targets. The formulas never branch on a target's value, so the recorded graph is right for
+all of them; the domain of targets given as Values is for their maker to check. Targets that are
+all Values beside predictions that are all plain numbers are refused: that is
+``loss(y_pred, y_true)``, the arguments swapped.
+
+Each loss checks its arguments, then hands them to a formula that trusts them. `fit` checks its
+targets once (`loss_on_stand_ins`) and then calls the formula itself (`unchecked`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Value
+from autograd import Value, no_grad
 from autograd.engine import is_real_number
 from nn.checks import as_real
 
@@ -47,13 +49,7 @@ def mse_loss(y_true: Targets, y_pred: Predictions) -> Value:
     >>> mse_loss([1, 0, 0, 1], [0, 0, 0, 0]).data
     0.5
     """
-    pairs = _paired(y_true, y_pred, "mse_loss")
-    total: Value | None = None
-    for target, prediction in pairs:
-        error = target - prediction
-        squared = error * error
-        total = squared if total is None else total + squared
-    return _mean(total, len(pairs))
+    return _mse(*_paired(y_true, y_pred, "mse_loss"))
 
 
 def binary_cross_entropy(y_true: Targets, y_pred: Predictions) -> Value:
@@ -61,29 +57,13 @@ def binary_cross_entropy(y_true: Targets, y_pred: Predictions) -> Value:
 
     Finite even for predictions of exactly 0 or 1: each log is clamped at `LOG_FLOOR` (-100).
     """
-    pairs = _paired(y_true, y_pred, "binary_cross_entropy", _check_probability)
-    total: Value | None = None
-    for i, (target, prediction) in enumerate(pairs):
-        if not 0.0 <= prediction.data <= 1.0:
-            raise ValueError(
-                f"binary_cross_entropy: y_pred[{i}] = {prediction.data!r} is not a probability "
-                "in [0, 1] (use a sigmoid output)"
-            )
-        # Both terms for every target, even where its weight is 0: the formula must not depend on
-        # the target's value, or a compiled graph would be right for one target only.
-        term = target * _clamped_log(prediction) + (1.0 - target) * _clamped_log(1.0 - prediction)
-        total = term if total is None else total + term
-    return -_present(total) / len(pairs)
+    targets, predictions = _paired(y_true, y_pred, "binary_cross_entropy", _check_probability)
+    return _binary_cross_entropy(targets, predictions)
 
 
 def hinge_loss(y_true: Targets, y_pred: Predictions) -> Value:
     """Mean of max(0, 1 - y * score) for labels y in {-1, +1} and real-valued scores."""
-    pairs = _paired(y_true, y_pred, "hinge_loss", _check_sign)
-    total: Value | None = None
-    for target, score in pairs:
-        margin = (1.0 - target * score).relu()
-        total = margin if total is None else total + margin
-    return _mean(total, len(pairs))
+    return _hinge(*_paired(y_true, y_pred, "hinge_loss", _check_sign))
 
 
 def log_softmax(row: Sequence[Value | float]) -> list[Value]:
@@ -91,22 +71,8 @@ def log_softmax(row: Sequence[Value | float]) -> list[Value]:
 
     >>> [round(v.data, 4) for v in log_softmax([1000.0, 0.0, -1000.0])]
     [0.0, -1000.0, -2000.0]
-
-    The row's largest entry is subtracted first, so that no `exp` sees a positive number. That
-    maximum is itself recorded, ``m = a + relu(b - a)`` entry by entry, not read from the data:
-    a compiled graph then takes each sample's own maximum (a number read while recording would
-    be baked in, and another sample's larger logits would overflow). Its gradient cancels out.
     """
-    values = _as_logits(row, "log_softmax")
-    largest = values[0]
-    for value in values[1:]:
-        largest = largest + (value - largest).relu()
-    shifted = [value - largest for value in values]
-    total = shifted[0].exp()
-    for value in shifted[1:]:
-        total = total + value.exp()
-    log_total = total.log()
-    return [value - log_total for value in shifted]
+    return _log_softmax(_as_logits(row, "log_softmax"))
 
 
 def softmax(row: Sequence[Value | float]) -> list[Value]:
@@ -117,14 +83,8 @@ def softmax(row: Sequence[Value | float]) -> list[Value]:
 
     Stable for large entries in the same way as `log_softmax`.
     """
-    values = _as_logits(row, "softmax")
-    largest = values[0]
-    for value in values[1:]:
-        largest = largest + (value - largest).relu()
-    exps = [(value - largest).exp() for value in values]
-    total = exps[0]
-    for value in exps[1:]:
-        total = total + value
+    exps = [value.exp() for value in _shifted(_as_logits(row, "softmax"))]
+    total = _sum(exps)
     return [value / total for value in exps]
 
 
@@ -149,17 +109,121 @@ def cross_entropy(targets: object, logits: Sequence[Sequence[Value | float]]) ->
     if not rows:
         raise ValueError(f"{who} needs at least one sample; targets and logits are empty")
     refuse_swapped(_flattened(classes), rows, who)
-    total: Value | None = None
-    for i, (target, row) in enumerate(zip(classes, rows, strict=True)):
-        log_probabilities = log_softmax(_as_logits(row, f"{who}: logits[{i}]"))
-        term = -_picked(target, log_probabilities, i)
-        total = term if total is None else total + term
-    return _mean(total, len(rows))
+    checked_rows = [_as_logits(row, f"{who}: logits[{i}]") for i, row in enumerate(rows)]
+    checked_classes = [
+        _class_target(target, len(row), i)
+        for i, (target, row) in enumerate(zip(classes, checked_rows, strict=True))
+    ]
+    return _cross_entropy(checked_classes, checked_rows)
 
 
-def _picked(target: object, log_probabilities: list[Value], i: int) -> Value:
-    """``log p[class]`` for a class id, ``sum_k t_k log p_k`` for a row of probabilities."""
-    count = len(log_probabilities)
+# ---------------------------------------------------------------------- the formulas
+def _mse(targets: Sequence[Value | float], predictions: Sequence[Value]) -> Value:
+    errors = [target - prediction for target, prediction in zip(targets, predictions, strict=True)]
+    return _mean([error * error for error in errors])
+
+
+def _binary_cross_entropy(targets: Sequence[Value | float], predictions: Sequence[Value]) -> Value:
+    terms = []
+    for i, (target, prediction) in enumerate(zip(targets, predictions, strict=True)):
+        if not 0.0 <= prediction.data <= 1.0:  # a model's output, so checked on every call
+            raise ValueError(
+                f"binary_cross_entropy: y_pred[{i}] = {prediction.data!r} is not a probability "
+                "in [0, 1] (use a sigmoid output)"
+            )
+        # Both terms for every target, even where its weight is 0: the formula must not depend on
+        # the target's value, or a compiled graph would be right for one target only.
+        terms.append(
+            target * _clamped_log(prediction) + (1.0 - target) * _clamped_log(1.0 - prediction)
+        )
+    return -_sum(terms) / len(terms)
+
+
+def _hinge(targets: Sequence[Value | float], scores: Sequence[Value]) -> Value:
+    pairs = zip(targets, scores, strict=True)
+    return _mean([(1.0 - target * score).relu() for target, score in pairs])
+
+
+def _cross_entropy(targets: Sequence[Any], rows: Sequence[list[Value]]) -> Value:
+    """`targets` are class ids or rows of class probabilities (weights), `rows` rows of Values."""
+    terms = []
+    for target, row in zip(targets, rows, strict=True):
+        log_probabilities = _log_softmax(row)
+        if isinstance(target, (list, tuple)):
+            weighted = zip(target, log_probabilities, strict=True)
+            terms.append(-_sum([weight * log_p for weight, log_p in weighted]))
+        else:
+            terms.append(-log_probabilities[int(target)])
+    return _mean(terms)
+
+
+def _log_softmax(values: list[Value]) -> list[Value]:
+    shifted = _shifted(values)
+    log_total = _sum([value.exp() for value in shifted]).log()
+    return [value - log_total for value in shifted]
+
+
+def _shifted(values: list[Value]) -> list[Value]:
+    """Each value less the row's largest, so that no `exp` sees a positive number.
+
+    The maximum is itself recorded, ``m = a + relu(b - a)`` entry by entry, not read from the data:
+    a compiled graph then takes each sample's own maximum (a number read while recording would be
+    baked in, and another sample's larger logits would overflow). Its gradient cancels out.
+    """
+    largest = values[0]
+    for value in values[1:]:
+        largest = largest + (value - largest).relu()
+    return [value - largest for value in values]
+
+
+def _sum(terms: Sequence[Value]) -> Value:
+    """``terms[0] + terms[1] + ...``, left to right; every caller has at least one term."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def _mean(terms: Sequence[Value]) -> Value:
+    return _sum(terms) / len(terms)
+
+
+def _clamped_log(p: Value) -> Value:
+    """max(log p, LOG_FLOOR), with gradient 0 below the floor.
+
+    Written with recorded operations only, no branch on ``p.data``, so that a compiled loss
+    (``fit(..., compile=True)``) floors every sample, not just the one it was recorded on.
+    """
+    return ((p - _SMALLEST_PROBABILITY).relu() + _SMALLEST_PROBABILITY).log()
+
+
+_FORMULAS: dict[Callable[..., Value], Loss] = {
+    mse_loss: _mse,
+    binary_cross_entropy: _binary_cross_entropy,
+    hinge_loss: _hinge,
+    cross_entropy: _cross_entropy,
+}
+
+
+def unchecked(loss: Loss) -> Loss:
+    """The formula of one of nn's losses without its checks (any other loss as it is), for
+    targets that passed them once already (`loss_on_stand_ins`), beside Values, as fit has."""
+    return next((formula for public, formula in _FORMULAS.items() if public is loss), loss)
+
+
+def loss_on_stand_ins(loss: Loss, output_count: int, targets: Sequence[object]) -> float:
+    """`loss` of `targets` beside outputs that are all 0.5, recording nothing: the loss's own
+    checks of every target, run once before training."""
+    with no_grad():
+        outputs = [
+            Value(0.5) if output_count == 1 else [Value(0.5)] * output_count for _ in targets
+        ]
+        return loss(*batch_arguments(outputs, targets)).data
+
+
+# ---------------------------------------------------------------------- the checks
+def _class_target(target: object, count: int, i: int) -> Value | float | list[Value | float]:
+    """A class id, or a row of class probabilities, checked against `count` logits."""
     if isinstance(target, np.ndarray) and target.ndim == 1:
         target = target.tolist()
     if isinstance(target, (list, tuple)):
@@ -168,17 +232,16 @@ def _picked(target: object, log_probabilities: list[Value], i: int) -> Value:
                 f"cross_entropy: targets[{i}] has {len(target)} class probabilities for "
                 f"{count} logits"
             )
-        total: Value | None = None
-        for k, (weight, log_p) in enumerate(zip(target, log_probabilities, strict=True)):
+        weights: list[Value | float] = []
+        for k, weight in enumerate(target):
             if not isinstance(weight, Value):
                 weight = as_real(weight, f"cross_entropy: targets[{i}][{k}]")
                 if not 0.0 <= weight <= 1.0:
                     raise ValueError(
                         f"cross_entropy: targets[{i}][{k}] = {weight!r} is not a probability"
                     )
-            term = weight * log_p
-            total = term if total is None else total + term
-        return _present(total)
+            weights.append(weight)
+        return weights
     if isinstance(target, Value):
         raise TypeError(
             f"cross_entropy: targets[{i}] is a Value, which cannot pick a class; give a row of "
@@ -190,17 +253,7 @@ def _picked(target: object, log_probabilities: list[Value], i: int) -> Value:
             f"cross_entropy: targets[{i}] = {target!r} is not a class id: an integer from 0 "
             f"to {count - 1} for {count} logits"
         )
-    return log_probabilities[int(label)]
-
-
-def _present(total: Value | None) -> Value:
-    """A sum over samples (or classes), which the callers have checked are not empty."""
-    assert total is not None, "a sum of no terms"
-    return total
-
-
-def _mean(total: Value | None, count: int) -> Value:
-    return _present(total) / count
+    return label
 
 
 def _as_logits(row: object, who: str) -> list[Value]:
@@ -220,15 +273,6 @@ def _as_logits(row: object, who: str) -> list[Value]:
     ]
 
 
-def _clamped_log(p: Value) -> Value:
-    """max(log p, LOG_FLOOR), with gradient 0 below the floor.
-
-    Written with recorded operations only, no branch on ``p.data``, so that a compiled loss
-    (``fit(..., compile=True)``) floors every sample, not just the one it was recorded on.
-    """
-    return ((p - _SMALLEST_PROBABILITY).relu() + _SMALLEST_PROBABILITY).log()
-
-
 def _check_probability(target: float, who: str, i: int) -> None:
     if not 0.0 <= target <= 1.0:
         raise ValueError(f"{who}: y_true[{i}] = {target!r} is not in [0, 1]")
@@ -244,11 +288,9 @@ def _paired(
     y_pred: Predictions,
     who: str,
     check: Callable[[float, str, int], None] | None = None,
-) -> list[tuple[Value | float, Value]]:
-    """Check both arguments and pair them up: (target, Value prediction) per sample.
-
-    A plain-number target becomes a float and goes through `check`; a Value target is used as is.
-    """
+) -> tuple[list[Value | float], list[Value]]:
+    """Both arguments checked: the targets (plain numbers as floats, through `check`; Values as
+    they are) and the predictions as Values."""
     targets = _as_list(y_true, who, "y_true")
     predictions = _as_list(y_pred, who, "y_pred")
     if len(targets) != len(predictions):
@@ -258,14 +300,18 @@ def _paired(
     if not targets:
         raise ValueError(f"{who} needs at least one sample; y_true and y_pred are empty")
     refuse_swapped(targets, predictions, who)
-    pairs = []
+    checked: list[Value | float] = []
+    values: list[Value] = []
     for i, (target, prediction) in enumerate(zip(targets, predictions, strict=True)):
         if not isinstance(target, Value):
             target = as_real(target, f"{who}: y_true[{i}]")
             if check is not None:
                 check(target, who, i)
-        pairs.append((target, _as_prediction(prediction, who, i)))
-    return pairs
+        checked.append(target)
+        if not isinstance(prediction, Value):
+            prediction = Value(as_real(prediction, f"{who}: y_pred[{i}]"))
+        values.append(prediction)
+    return checked, values
 
 
 def refuse_swapped(targets: Sequence[object], predictions: Sequence[object], who: str) -> None:
@@ -306,12 +352,6 @@ def _as_list(values: object, who: str, what: str) -> list[object]:
     raise TypeError(
         f"{who}: {what} must be a list, tuple or 1-D numpy array, not {type(values).__name__}"
     )
-
-
-def _as_prediction(value: object, who: str, i: int) -> Value:
-    if isinstance(value, Value):
-        return value
-    return Value(as_real(value, f"{who}: y_pred[{i}]"))
 
 
 def batch_arguments(

@@ -17,11 +17,10 @@ the article's 2-2-1 network that is its w1, w2, b1, w3, w4, b2, w5, w6, b3.
 A module with one output returns a single `Value`; with several it returns a list of Values. In the
 same spirit a module with one input accepts a lone number or Value as well as a one-element list.
 
-Which of the two a `Layer` or an `MLP` returns depends on its last size, a number known only when
-the program runs, so a type checker sees ``model(x)`` as ``Any``, as it sees PyTorch's
-``module(x)``: ``model(x).data`` and ``mse_loss([y], [model(x)])`` check as written, and a name
-annotated where it is bound (``y: Value = model(x)``, ``logits: list[Value] = model(x)``) is
-checked from there on. A `Neuron` always returns a Value, and says so.
+Which of the two a `Layer` or an `MLP` returns depends on its last size, known only at run time,
+so a type checker sees ``model(x)`` as ``Any``, as it sees PyTorch's ``module(x)``; a name
+annotated where it is bound (``y: Value = model(x)``) is checked from there on. A `Neuron` always
+returns a Value, and says so.
 """
 
 from __future__ import annotations
@@ -35,10 +34,7 @@ import numpy as np
 
 from autograd import Value
 from nn.checks import Input, Seed, as_count, as_generator, as_inputs, as_real
-from nn.serialization import MAX_FILE_BYTES, checked_state, load_module, save_module
-
-# Input and as_inputs are defined in nn.checks and used from here by nn.draw as well.
-__all__ = ["ACTIVATIONS", "MLP", "Input", "Layer", "Module", "Neuron", "Seed", "as_inputs"]
+from nn.serialization import MAX_FILE_BYTES, checked_state, describe, load_module, save_module
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "sigmoid": Value.sigmoid,
@@ -85,6 +81,9 @@ class Module:
         """The constructor arguments that fix the structure; a saved file must match them."""
         return {"type": type(self).__name__}
 
+    def __repr__(self) -> str:
+        return describe(self._config())  # Neuron(nin=2, activation='sigmoid')
+
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, float]:
         """``{name: value}`` of every parameter, in order; plain floats, ready for JSON."""
@@ -103,12 +102,10 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the structure and parameters to `path` as JSON (never pickle).
 
-        The file is written next to `path` under a temporary name and then renamed over it, so
-        `path` holds either its old content or the complete new file, never a half-written one.
-        Otherwise it behaves like writing with `open`: a new file gets the mode the umask allows,
-        an existing one keeps its mode, a symlink keeps pointing to the (new) file, and a file
-        that `open` may not write is refused. Anything but a regular file (a FIFO, a device) is
-        refused too. See `nn.serialization` for what a killed save leaves behind.
+        All at once or not at all: `path` holds its old content or the whole new file (see
+        `nn.serialization`). Otherwise as writing with `open`: a new file gets the mode the umask
+        allows, an existing one keeps its mode, a symlink keeps pointing to the (new) file, and a
+        file `open` may not write is refused, as is anything but a regular file (a FIFO, a device).
         """
         save_module(self, path)
 
@@ -199,15 +196,11 @@ class Neuron(Module):
     def _config(self) -> dict[str, object]:
         return {"type": "Neuron", "nin": self.nin, "activation": self.activation}
 
-    def __repr__(self) -> str:
-        return f"Neuron(nin={self.nin}, activation={self.activation!r})"
-
 
 class Layer(Module):
     """`nout` neurons, each seeing the same `nin` inputs.
 
-    Returns a single Value when ``nout == 1`` and a list of `nout` Values otherwise. Random
-    parameters come from one generator made from `seed`, neuron after neuron.
+    Random parameters come from one generator made from `seed`, neuron after neuron.
     Attributes: `neurons`, `nin`, `nout`, `activation`.
     """
 
@@ -228,10 +221,8 @@ class Layer(Module):
         self._label_parameters()
 
     def __call__(self, x: Input) -> Any:
-        """The layer's outputs: a Value for one neuron, a list of Values for several.
-
-        Typed ``Any`` (``Value | list[Value]`` at run time, by `nout`): see the module's notes.
-        """
+        """The layer's outputs: a Value for one neuron, a list of Values for several (typed
+        ``Any``: see the module's notes)."""
         outputs = self._forward(as_inputs(x, self.nin, "Layer"))
         return outputs[0] if self.nout == 1 else outputs
 
@@ -240,17 +231,10 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``N{i}.<neuron name>`` for neuron i: ``N0.w0, N0.w1, N0.b, N1.w0, ...``."""
-        return [
-            (f"N{i}.{name}", parameter)
-            for i, neuron in enumerate(self.neurons)
-            for name, parameter in neuron.named_parameters()
-        ]
+        return _prefixed("N", self.neurons)
 
     def _config(self) -> dict[str, object]:
         return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
-
-    def __repr__(self) -> str:
-        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
 
 
 class MLP(Module):
@@ -261,8 +245,8 @@ class MLP(Module):
     ['L0.N0.w0', 'L0.N0.w1', 'L0.N0.b']
 
     Hidden layers use `activation`; the last layer uses `output_activation`, which defaults to
-    `activation` (the article's network is sigmoid throughout). Returns a single Value when the
-    last layer has one neuron, a list of Values otherwise. Attributes: `layers`, `nin`, `nouts`.
+    `activation` (the article's network is sigmoid throughout). Attributes: `layers`, `nin`,
+    `nouts`.
     """
 
     def __init__(
@@ -284,26 +268,17 @@ class MLP(Module):
             output_activation = activation
         self.output_activation = _check_activation(output_activation)
         rng = as_generator(seed)
-        sizes = [self.nin, *self.nouts]
-        last = len(self.nouts) - 1
+        inputs = [self.nin, *self.nouts[:-1]]
+        activations = [activation] * (len(self.nouts) - 1) + [output_activation]
         self.layers = [
-            Layer(
-                sizes[i],
-                sizes[i + 1],
-                output_activation if i == last else activation,
-                seed=rng,
-                init=init,
-            )
-            for i in range(len(self.nouts))
+            Layer(nin, nout, layer_activation, seed=rng, init=init)
+            for nin, nout, layer_activation in zip(inputs, self.nouts, activations, strict=True)
         ]
         self._label_parameters()
 
     def __call__(self, x: Input) -> Any:
-        """The network's outputs: a Value for one output neuron, a list of Values for several.
-
-        Typed ``Any`` (``Value | list[Value]`` at run time, by the last layer's size): see the
-        module's notes.
-        """
+        """The network's outputs: a Value for one output neuron, a list of Values for several
+        (typed ``Any``: see the module's notes)."""
         xs: Sequence[Value | float] = as_inputs(x, self.nin, "MLP")
         for layer in self.layers:
             xs = layer._forward(xs)
@@ -311,11 +286,7 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """``L{i}.<layer name>`` for layer i: ``L0.N0.w0, ..., L1.N0.b``."""
-        return [
-            (f"L{i}.{name}", parameter)
-            for i, layer in enumerate(self.layers)
-            for name, parameter in layer.named_parameters()
-        ]
+        return _prefixed("L", self.layers)
 
     def _config(self) -> dict[str, object]:
         return {
@@ -326,11 +297,14 @@ class MLP(Module):
             "output_activation": self.output_activation,
         }
 
-    def __repr__(self) -> str:
-        return (
-            f"MLP(nin={self.nin}, nouts={self.nouts}, activation={self.activation!r}, "
-            f"output_activation={self.output_activation!r})"
-        )
+
+def _prefixed(prefix: str, parts: Sequence[Module]) -> list[tuple[str, Value]]:
+    """The parts' parameters, each name prefixed with its part's: ``N0.w0``, ``L1.N0.b``."""
+    return [
+        (f"{prefix}{i}.{name}", parameter)
+        for i, part in enumerate(parts)
+        for name, parameter in part.named_parameters()
+    ]
 
 
 def _check_activation(name: str) -> str:  # typed str, but refuses any other object too

@@ -20,11 +20,7 @@ class Progress:
         self.shown = False
 
     def update(
-        self,
-        done: int,
-        loss: float,
-        val_loss: float | None = None,
-        val_accuracy: float | None = None,
+        self, done: int, loss: float, val_loss: float | None, val_accuracy: float | None
     ) -> None:
         if self.enabled is False:
             return

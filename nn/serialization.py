@@ -6,17 +6,12 @@
      "module": {"type": "MLP", "nin": 2, "nouts": [2, 1], ...},
      "parameters": {"L0.N0.w0": 0.12, ...}}
 
-Loading reads at most `MAX_FILE_BYTES` (a parameter raises it), only from a regular file (a FIFO
-or a device is refused without waiting on it), and turns everything wrong with the file into
-`LoadError`, the model untouched.
-
-Saving writes a temporary file beside the target and renames it over the target, so the target
-holds either its old content or the whole new file. The temporary file's name carries the
-writer's process id: ``.<name>.<pid>-<random>.tmp``. A save killed before its rename (SIGKILL,
-power loss) leaves one behind; the next save into the same folder for the same name removes it
-once its process is gone or it is an hour old. That was chosen over a fixed temporary name, which
-two processes saving at once would share, and over unnamed temporary files (O_TMPFILE), which
-only Linux has and which cannot be renamed over an existing file.
+Saving writes a temporary file ``.<name>.<pid>-<random>.tmp`` beside the target and renames it
+over the target. A save killed before its rename (SIGKILL, power loss) leaves one behind; the
+next save into the same folder for the same name removes it once its process is gone or it is an
+hour old. That was chosen over a fixed temporary name, which two processes saving at once would
+share, and over unnamed temporary files (O_TMPFILE), which only Linux has and which cannot be
+renamed over an existing file.
 """
 
 from __future__ import annotations
@@ -201,8 +196,7 @@ def load_module(module: Module, path: str | os.PathLike[str], max_bytes: int) ->
     # Compared as JSON text so that 2.0 or true do not pass for the size 2 or 1.
     if _canonical(document["module"]) != _canonical(module._config()):
         raise LoadError(
-            f"{path}: the file holds {_describe(document['module'])}, "
-            f"but this model is {_describe(module._config())}"
+            f"{path}: the file holds {describe(document['module'])}, but this model is {module!r}"
         )
     try:
         module.load_state_dict(document["parameters"])
@@ -211,7 +205,7 @@ def load_module(module: Module, path: str | os.PathLike[str], max_bytes: int) ->
     return module
 
 
-def read_json(path: Path, max_bytes: int = MAX_FILE_BYTES) -> object:
+def read_json(path: Path, max_bytes: int) -> object:
     """The JSON document in the regular file `path`, read only up to `max_bytes`.
 
     A missing file or a folder raise what `open` raises; anything else wrong is `LoadError`.
@@ -314,7 +308,8 @@ def _canonical(config: object) -> str:
     return json.dumps(config, sort_keys=True)
 
 
-def _describe(config: object) -> str:
+def describe(config: object) -> str:
+    """A module's configuration (`Module._config`) as its constructor call would be written."""
     if not isinstance(config, dict) or "type" not in config:
         return repr(config)
     arguments = ", ".join(f"{key}={value!r}" for key, value in config.items() if key != "type")

@@ -1,33 +1,26 @@
-"""`fit`: the article's training loop for any model, loss and optimiser.
-
-The loop is built from two steps that can be swapped out independently:
-
-* `batch_loss(model, loss, xs, ts)`: the forward pass of a batch, one Value;
-* `train_step(model, loss, optimizer, xs, ts)`: zero the gradients, backward, step.
-
-`fit` prepares the data once (floats, checked), then calls `train_step` per batch and records one
-loss per epoch: by default the loss over the whole data set after the epoch, which is what the
-article prints. Given validation data it records their loss and accuracy too, and it can follow a
-learning-rate schedule (`nn.schedules`) and stop early, keeping the best weights. It returns a
-`History`.
+"""`fit`: the article's training loop for any model, loss and optimiser, built from two steps
+that can be used on their own: `batch_loss` (the forward pass of a batch, one Value) and
+`train_step` (zero the gradients, backward, step). `evaluate` and `predict` record no graph.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 
 from autograd import Value, no_grad
 from nn.checks import Row, Seed, as_count, as_generator, as_rows, prepare_data
 from nn.compiled import CompiledLoss, compiled_outputs
-from nn.losses import Loss, batch_arguments, mse_loss
+from nn.losses import Loss, batch_arguments, loss_on_stand_ins, mse_loss, unchecked
 from nn.metrics import predicted_labels
 from nn.module import Module
 from nn.optim import SGD, Optimizer
 from nn.progress import Progress
 from nn.schedules import LRScheduler
 
+T = TypeVar("T")
 ARTICLE_LEARNING_RATE = 0.1
 ARTICLE_EPOCHS = 1000
 EPOCH_LOSSES = ("dataset", "running")
@@ -200,10 +193,13 @@ def fit(
         if held_out is None:
             raise ValueError("patience stops on the validation loss: pass validation=(X, y)")
 
-    compiled = CompiledLoss(model, loss, xs, ts) if compile else None
-    measure = _Measure(model, loss, compiled)
-    training = measure.prepare(xs, ts)
-    validating = measure.prepare(*held_out) if held_out is not None else None
+    compiled = CompiledLoss(model, loss, xs, ts) if compile else None  # checks ts itself
+    if compiled is None:
+        loss = _checked_once(loss, model, xs[0], ts, held_out)
+    elif held_out is not None:
+        _about_validation_data(loss_on_stand_ins, loss, len(compiled.outputs), held_out[1])
+    training = _Data(xs, ts, compiled)
+    validating = _Data(*held_out, compiled) if held_out is not None else None
     rng = as_generator(seed) if shuffle else None
     order = list(range(len(xs)))
     display = Progress(epochs, progress)
@@ -222,19 +218,16 @@ def fit(
                     batch_xs, batch_ts = [xs[i] for i in batch], [ts[i] for i in batch]
                     value = train_step(model, loss, optimizer, batch_xs, batch_ts)
                 else:
-                    assert training.rows is not None  # prepared for the compiled loss
                     # A slice, not an index list, for one sample: no copy of the row.
-                    rows = training.rows
                     one = batch[0]
-                    value = compiled.step(
-                        optimizer, rows[one : one + 1] if len(batch) == 1 else rows[batch]
-                    )
+                    rows = training.rows[one : one + 1] if len(batch) == 1 else training.rows[batch]
+                    value = compiled.step(optimizer, rows)
                 running += value * len(batch)
             if epoch_loss == "running":
                 current, accuracy = running / len(order), None
             else:
-                current, accuracy = measure(training)
-            val_loss, val_accuracy = measure(validating) if validating else (None, None)
+                current, accuracy = training.measure(model, loss)
+            val_loss, val_accuracy = validating.measure(model, loss) if validating else (None, None)
             history.append(current)
             history.accuracy.append(accuracy)
             history.val_loss.append(val_loss)
@@ -265,32 +258,40 @@ def fit(
     return history
 
 
+def _checked_once(
+    loss: Loss, model: Module, x: Row, ts: list[Row], held_out: tuple[list[Row], list[Row]] | None
+) -> Loss:
+    """For one of nn's losses, its checks of every target (the training and the validation
+    data's) run here, and then its formula alone in every step (`nn.losses.unchecked`); any
+    other loss is returned as it is."""
+    formula = unchecked(loss)
+    if formula is not loss:
+        with no_grad():
+            output = model(x)  # and the model's own error for rows of the wrong length
+        count = 1 if isinstance(output, Value) else len(output)
+        loss_on_stand_ins(loss, count, ts)
+        if held_out is not None:
+            _about_validation_data(loss_on_stand_ins, loss, count, held_out[1])
+    return formula
+
+
 class _Data:
-    """A data set as `fit` holds it: rows of floats, and for a compiled loss one 2-D array."""
+    """A data set as `fit` holds it: rows of floats, and for a compiled loss one 2-D array
+    (`rows`, empty without one)."""
 
-    def __init__(self, xs: list[Row], ts: list[Row], rows: np.ndarray | None) -> None:
-        self.xs, self.ts, self.rows = xs, ts, rows
+    def __init__(self, xs: list[Row], ts: list[Row], compiled: CompiledLoss | None) -> None:
+        self.xs, self.ts, self.compiled = xs, ts, compiled
         self.targets = np.array(ts, dtype=float)
+        self.rows = compiled.rows(xs, ts) if compiled is not None else np.empty(0)
 
-
-class _Measure:
-    """The loss and accuracy of a model on a data set, compiled or not, recording no graph."""
-
-    def __init__(self, model: Module, loss: Loss, compiled: CompiledLoss | None) -> None:
-        self.model, self.loss, self.compiled = model, loss, compiled
-
-    def prepare(self, xs: list[Row], ts: list[Row]) -> _Data:
-        rows = self.compiled.rows(xs, ts) if self.compiled is not None else None
-        return _Data(xs, ts, rows)
-
-    def __call__(self, data: _Data) -> tuple[float, float | None]:
+    def measure(self, model: Module, loss: Loss) -> tuple[float, float | None]:
+        """The loss and accuracy of `model` on these data, recording no graph."""
         if self.compiled is None:
-            value, outputs = _prepared_loss(self.model, self.loss, data.xs, data.ts)
+            value, outputs = _prepared_loss(model, loss, self.xs, self.ts)
         else:
-            assert data.rows is not None  # prepared for the compiled loss
-            value, outputs, _ = self.compiled.run(data.rows)
-        labels = predicted_labels(outputs, data.targets)
-        accuracy = None if labels is None else float(np.mean(labels == data.targets))
+            value, outputs, _ = self.compiled.run(self.rows)
+        labels = predicted_labels(outputs, self.targets)
+        accuracy = None if labels is None else float(np.mean(labels == self.targets))
         return value, accuracy
 
 
@@ -299,8 +300,13 @@ def _validation_data(validation: object) -> tuple[list[Row], list[Row]] | None:
         return None
     if not isinstance(validation, (tuple, list)) or len(validation) != 2:
         raise TypeError("validation must be a pair (X_val, y_val)")
+    return _about_validation_data(prepare_data, *validation)
+
+
+def _about_validation_data(check: Callable[..., T], *arguments: object) -> T:
+    """``check(*arguments)``, its TypeError or ValueError saying it is about the validation data."""
     try:
-        return prepare_data(*validation)
+        return check(*arguments)
     except (TypeError, ValueError) as error:
         raise type(error)(f"validation data: {error}") from None
 
