@@ -17,6 +17,8 @@ hand-derived gradients to check the automatic ones against, and its names).
 """
 
 # Imported first: it refuses to go on if another project's `autograd` or `nn` shares our folder.
+# Not just `import autograd`: when HIPS autograd has replaced our `autograd/__init__.py`, only this
+# module (still in the folder) can say so, where `import autograd` would run theirs.
 from autograd import _installation  # noqa: F401
 from nn.article import (
     EMILY,

@@ -85,12 +85,14 @@ class CompiledGraph:
         )
         self._constants = np.array(self.plan.constants, dtype=float)
         self._input_count = len(self.inputs)
-        self._parameter_count = len(self.parameters)
         # What the fast path compares the arguments' types with: exactly float, not a subclass
         # (numpy's float64 divides by zero into inf with a warning, where a float raises).
-        self._all_floats = [float] * (self._input_count + self._parameter_count)
+        self._all_floats = [float] * (len(self.inputs) + len(self.parameters))
         self._operations = sum(1 for node in trace.order if not node.is_leaf)
         self._kept = threading.local()
+        # The readable code as a function, once `_forward_backward` has made it. A plain attribute
+        # for the one-sample fast path: reading it costs half of reading a cached_property.
+        self._generated: Callable[..., tuple[Outputs, Grads]] | None = None
 
     # The readable code is written, and compiled by Python, the first time it is needed: for a
     # large model that takes longer than everything else, and training on batches never needs it.
@@ -99,11 +101,13 @@ class CompiledGraph:
         """The readable forward and backward code for one sample; runs on its own with exec."""
         return write_source(self._trace)
 
-    @cached_property
+    @property
     def _forward_backward(self) -> Callable[..., tuple[Outputs, Grads]]:
-        function = _load(self.source, "forward_backward", {}, "forward_backward")
-        function.__globals__.update(_float_rules())
-        return function
+        if self._generated is None:
+            function = _load(self.source, "forward_backward", {}, "forward_backward")
+            function.__globals__.update(_float_rules())
+            self._generated = function
+        return self._generated
 
     @property
     def plan_text(self) -> str:
@@ -160,16 +164,16 @@ class CompiledGraph:
             data.__class__ in _PLAIN_SEQUENCES
             and parameters.__class__ in _PLAIN_SEQUENCES
             and len(data) == self._input_count
-            and len(parameters) == self._parameter_count  # pyright: ignore[reportArgumentType]
             and reduction in REDUCTIONS
         ):
             # One sample of floats with parameters of floats, the article's training: these are
             # all the checks it needs, made in as few steps as possible, on the very tuple of
-            # arguments the generated function is then called with.
+            # arguments the generated function is then called with (comparing their types with
+            # the list of floats also checks the number of parameters).
             arguments = (*data, *parameters)  # pyright: ignore[reportOptionalIterable]
             if [*map(type, arguments)] == self._all_floats:
                 try:
-                    return self._forward_backward(*arguments)
+                    return (self._generated or self._forward_backward)(*arguments)
                 except (ArithmeticError, ValueError) as error:
                     raise _at_generated_line(error) from error
         if reduction not in REDUCTIONS:
