@@ -29,6 +29,7 @@ from autograd import (
     Value,
     render_svg,
     to_dot,
+    to_html,
     to_svg,
 )
 from autograd.draw import COLOURS, RENDERER_ENV, count_nodes
@@ -562,6 +563,8 @@ def test_a_label_that_is_not_a_str_is_named():
         to_dot(y)
     with pytest.raises(TypeError, match=r"label 3, a int"):
         to_svg(y)
+    with pytest.raises(TypeError, match=r"label 3, a int"):
+        to_html(y)
 
 
 def test_a_renderer_that_writes_invalid_utf8_raises_render_error(monkeypatch, tmp_path):
