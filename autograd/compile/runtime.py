@@ -158,6 +158,8 @@ class CompiledGraph:
         product), so each output and gradient vector agrees with the engine run sample by sample
         to a relative 1e-12 (normwise).
         """
+        if parameters is None:  # the parameter Values' own numbers, as a list takes the fast path
+            parameters = [parameter.data for parameter in self.parameters]
         # The fast path's class tests narrow nothing for pyright (isinstance would, but costs
         # more on the article's per-sample path): hence its ignores below.
         if (
