@@ -452,23 +452,35 @@ BinaryMethod = Callable[["Value", Operand], "Value"]
 def _operator_methods(operation: Operation) -> tuple[BinaryMethod, BinaryMethod]:
     """`Value`'s ``__op__`` and ``__rop__`` for a binary operation.
 
-    A plain float or a Value on the other side is the common case and goes straight to the
-    forward rule; anything else goes through the general conversion (or NotImplemented). The
-    class tests (faster than isinstance on the hottest path) narrow `other` for mypy but not for
-    pyright: hence its ignores.
+    A Value, a plain float or a plain int on the other side is the common case and goes straight
+    to the forward rule; anything else goes through the general conversion (or NotImplemented).
+    The class tests (faster than isinstance on the hottest path; a bool's class is bool, not int)
+    narrow `other` for mypy but not for pyright: hence its ignores.
     """
     name, forward = operation.name, operation.forward
 
     def method(self: Value, other: Operand) -> Value:
         if other.__class__ is Value:
             return _record(forward(self.data, other.data), name, self, other)  # pyright: ignore[reportAttributeAccessIssue, reportArgumentType]
-        constant = other if other.__class__ is float else _constant(other)
+        constant = (
+            other
+            if other.__class__ is float
+            else float(other)
+            if other.__class__ is int
+            else _constant(other)
+        )
         if constant is None:
             return NotImplemented  # type: ignore[no-any-return]
         return _record(forward(self.data, constant), name, self, constant)  # pyright: ignore[reportArgumentType]
 
     def reflected(self: Value, other: Operand) -> Value:
-        constant = other if other.__class__ is float else _constant(other)
+        constant = (
+            other
+            if other.__class__ is float
+            else float(other)
+            if other.__class__ is int
+            else _constant(other)
+        )
         if constant is None:
             return NotImplemented  # type: ignore[no-any-return]
         return _record(forward(constant, self.data), name, constant, self)  # pyright: ignore[reportArgumentType]

@@ -56,6 +56,10 @@ def test_the_type_error_of_an_operation_names_the_operand_type():
         Value(1.0) * True
     with pytest.raises(TypeError, match="bool"):
         True * Value(1.0)
+    with pytest.raises(OverflowError, match="too large"):
+        Value(1.0) + 10**400
+    with pytest.raises(OverflowError, match="too large"):
+        10**400 * Value(1.0)
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos"])
