@@ -215,9 +215,7 @@ def _foreign(operation: Operation, operands: tuple[object, ...]) -> Any:
             apply = getattr(type(operand), "apply_operation", None)
             if apply is not None:
                 return apply(operation, *operands)
-            what = (
-                f"{operation.name}" if operation.arity == 1 else f"an operand of {operation.name}"
-            )
+            what = operation.name if operation.arity == 1 else f"an operand of {operation.name}"
             as_float(operand, what)  # raises, naming the type
     raise AssertionError("unreachable: some operand is foreign")
 
@@ -724,21 +722,17 @@ class BinaryFunction(Protocol):
     def __call__(self, a: Any, b: Any) -> Any: ...
 
 
-def _unary_function(operation: Operation) -> UnaryFunction:
-    function: UnaryFunction = operation.function
-    return function
-
-
-exp = _unary_function(EXP)
-log = _unary_function(LOG)
-sqrt = _unary_function(SQRT)
-tanh = _unary_function(TANH)
-sigmoid = _unary_function(SIGMOID)
-relu = _unary_function(RELU)
-sin = _unary_function(SIN)
-cos = _unary_function(COS)
-step = _unary_function(STEP)
-sign = _unary_function(SIGN)
+# exp, log, sin, cos, step and sign are declared above, where the derivative rules need them.
+exp = EXP.function
+log = LOG.function
+sqrt: UnaryFunction = SQRT.function
+tanh: UnaryFunction = TANH.function
+sigmoid: UnaryFunction = SIGMOID.function
+relu: UnaryFunction = RELU.function
+sin = SIN.function
+cos = COS.function
+step = STEP.function
+sign = SIGN.function
 power: BinaryFunction = POW.function  # x ** y with the engine's checks, on Values or numbers
 
 
