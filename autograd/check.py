@@ -43,19 +43,13 @@ def gradcheck(
 
     def evaluate(at: list[float]) -> float:
         with no_grad():
-            result = fn(*[Value(v) for v in at])
-        if not isinstance(result, Value):
-            raise TypeError(f"gradcheck: fn must return a Value, not {type(result).__name__}")
-        return result.data
+            return _call(fn, [Value(v) for v in at]).data
 
     def first_derivatives(
         at: list[float], create_graph: bool = False
     ) -> tuple[list[Value], tuple[float | Value, ...]]:
         leaves = [Value(v, label=name) for v, name in zip(at, names)]
-        result = fn(*leaves)
-        if not isinstance(result, Value):
-            raise TypeError(f"gradcheck: fn must return a Value, not {type(result).__name__}")
-        return leaves, grad(result, leaves, create_graph=create_graph)
+        return leaves, grad(_call(fn, leaves), leaves, create_graph=create_graph)
 
     rows: list[tuple[str, float, float]] = []
     _, analytic = first_derivatives(point)
@@ -79,6 +73,13 @@ def gradcheck(
     if any(differs):
         raise GradcheckError(_table(rows, differs, atol, rtol))
     return True
+
+
+def _call(fn: Callable[..., Value], leaves: list[Value]) -> Value:
+    result = fn(*leaves)
+    if not isinstance(result, Value):
+        raise TypeError(f"gradcheck: fn must return a Value, not {type(result).__name__}")
+    return result
 
 
 def _central_difference(

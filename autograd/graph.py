@@ -73,6 +73,6 @@ def depths(order: list[Value]) -> dict[Value, int]:
     than its deepest input. Values of equal depth never depend on each other."""
     depth: dict[Value, int] = {}
     for value in order:
-        inputs = [depth[parent] for parent in value.parents if isinstance(parent, Value)]
+        inputs = [depth[parent] for parent in value_parents(value)]
         depth[value] = 1 + max(inputs) if inputs else 0
     return depth

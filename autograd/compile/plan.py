@@ -25,6 +25,7 @@ from typing import Any, Union, cast
 
 from autograd.compile.trace import Trace
 from autograd.engine import Value
+from autograd.graph import value_parents
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,9 @@ class _Planner:
         uses: Counter[Value] = Counter()
         self.user: dict[Value, Value] = {}
         for node in trace.order:
-            for parent in node.parents:
-                if isinstance(parent, Value):
-                    uses[parent] += 1
-                    self.user[parent] = node
+            for parent in value_parents(node):
+                uses[parent] += 1
+                self.user[parent] = node
         self.single_use = {node for node in trace.order if uses[node] == 1 and node not in outputs}
 
     # -------------------------------------------------------------- coefficients
@@ -206,7 +206,7 @@ class _Planner:
                     t for t in plain if isinstance(t, Value)
                 ]
             else:
-                deps = [p for p in node.parents if isinstance(p, Value)]
+                deps = value_parents(node)
             level[node] = 1 + max((level.get(dep, 0) for dep in deps), default=0)
 
         groups: dict[tuple[Any, ...], list[Value]] = {}
