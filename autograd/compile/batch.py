@@ -14,23 +14,19 @@ from itertools import count
 
 import numpy as np
 
-from autograd.compile.expr import Expr, forward_expr, partial_expr
+from autograd.compile.expr import Expr, by_called_name, forward_expr, partial_expr
 from autograd.compile.plan import Coefficients, Elementwise, Literal, Plan, Rows, Sums
-from autograd.engine import OPERATIONS, Operation
+from autograd.engine import Operation
 
 _OPERAND_NAMES = ("a", "b")
 
 
 def array_functions() -> dict[str, object]:
     """What batch code calls: each registered operation's array rule, by its name."""
-    namespace: dict[str, object] = {"np": np, "inf": np.inf, "nan": np.nan}
-    for operation in OPERATIONS.values():
-        function = operation.array_forward or _element_by_element(operation)
-        if operation.name == "**":
-            namespace["power"] = function
-        elif operation.name.isidentifier():
-            namespace[operation.name] = function
-    return namespace
+    functions = by_called_name(
+        lambda operation: operation.array_forward or _element_by_element(operation)
+    )
+    return {"np": np, "inf": np.inf, "nan": np.nan, **functions}
 
 
 def _element_by_element(operation: Operation) -> Callable[..., np.ndarray]:

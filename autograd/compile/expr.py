@@ -8,7 +8,7 @@ called on a stand-in (``cos(a)``, ``step(a)``) writes a call, through `Expr.appl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from autograd.engine import DERIVATIVES, OPERATIONS, Operation
 
@@ -177,9 +177,7 @@ def call(function: str, *args: object) -> Expr:
 
 def forward_expr(op: str, args: Sequence[object], constant_exponent: object = None) -> Expr:
     """One operation's forward rule as source text: an operator, or a call of its function."""
-    operation = OPERATIONS.get(op)
-    if operation is None:
-        raise ValueError(f"cannot compile the operation {op!r}: it is not registered")
+    operation = OPERATIONS[op]  # the trace checked that it is registered
     if op == "**":
         # a ** b on floats turns a negative base to a fractional power into a complex number;
         # `power` has the engine's checks. An integral constant exponent is always safe.
@@ -191,6 +189,15 @@ def forward_expr(op: str, args: Sequence[object], constant_exponent: object = No
     if operation.infix:
         return binary(args[0], operation.infix, args[1])
     return call(op, *args)
+
+
+def by_called_name(rule: Callable[[Operation], object]) -> dict[str, object]:
+    """``rule(operation)`` under the name generated code calls each operation by ("power": **)."""
+    return {
+        "power" if operation.name == "**" else operation.name: rule(operation)
+        for operation in OPERATIONS.values()
+        if operation.name == "**" or operation.name.isidentifier()
+    }
 
 
 def partial_expr(op: str, index: int, g: object, out: Expr, args: Sequence[object]) -> Expr:
