@@ -136,12 +136,8 @@ def has_hooks(value: Value) -> bool:
 
 
 def _propagate_with_hooks(nodes: list[Value], grads: dict[Value, Any], create_graph: bool) -> None:
-    """`_propagate`, stopping at each hooked Value to let its hooks replace its gradient.
-
-    A Value's gradient is complete when the walk reaches it (all of its users come first), so the
-    hooks see the sum over every path, and what they return is what flows on to its operands (or,
-    for a leaf, what accumulates into its ``.grad``).
-    """
+    """`_propagate`, stopping at each hooked Value to let its hooks replace its gradient (complete
+    by then: see the module docstring) before it flows on, or into a leaf's ``.grad``."""
     start = 0
     for position, node in enumerate(nodes):
         if node in _hooks:

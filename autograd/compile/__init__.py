@@ -29,9 +29,8 @@ The stages, each a module of this package: `trace` (check, order and name the re
 per-sample code), `plan` (the batch plan, a value), `batch` (the plan written as numpy code) and
 `runtime` (`CompiledGraph`, which checks calls and runs the code).
 
-Every derivative comes from the engine's registry, `autograd.engine.OPERATIONS`: each rule is run
-once on stand-ins that record its arithmetic as source text instead of computing it, so each rule
-is still written in one place only, and an operation defined with `define_op` compiles too.
+Every derivative is the engine's own rule, written out by `expr`: an operation defined with
+`define_op` compiles too.
 
 Numbers: one sample gives exactly the engine's floats (contributions to a Value used several times
 are added in the engine's order). A batch adds up in another order (matrix products), so each of

@@ -1,9 +1,8 @@
-"""The second stage: the readable source, one line per operation, run for one sample.
+"""The second stage: the readable source, run for one sample.
 
-The forward pass is one line per operation, named after the Values' labels; the backward pass one
-line per derivative, in the style of the article's hand-derived backprop (``d_L_d_w1 = ...``), in
-the engine's order, so one sample gives exactly the engine's floats. The text stands alone: it
-imports the functions it calls, so ``exec(compiled.source, {})`` defines `forward_backward`.
+The backward lines follow the engine's order, so one sample gives exactly the engine's floats. The
+text stands alone: it imports what it calls, so ``exec(compiled.source, {})`` defines
+`forward_backward`.
 """
 
 from __future__ import annotations
