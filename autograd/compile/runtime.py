@@ -179,7 +179,8 @@ class CompiledGraph:
                 gradients = per_sample.sum(axis=0)
                 return outputs, gradients / len(batch) if reduction == "mean" else gradients
             return self._run_batch(batch, values, reduction)
-        return self._run_sample(self._checked_sample(data), self._sample_parameters(parameters))
+        sample = self._checked_sample(data)
+        return self._run_sample(sample, self._parameter_values(parameters).tolist())
 
     def backward(self, data: Sequence[float] | np.ndarray, *, reduction: str = "sum") -> Outputs:
         """Run on `data` with the parameters' current values, add the gradients into their `.grad`.
@@ -214,12 +215,6 @@ class CompiledGraph:
         if len(array) != len(self.parameters):
             raise ValueError(f"expected {len(self.parameters)} parameter values, got {len(array)}")
         return array.astype(float, copy=False)
-
-    def _sample_parameters(self, parameters: object) -> Sequence[float]:
-        if parameters is None:
-            return [parameter.data for parameter in self.parameters]
-        values: list[float] = self._parameter_values(parameters).tolist()  # type: ignore[arg-type]
-        return values
 
     def _checked_sample(self, data: object) -> Sequence[float]:
         sample: Sequence[object]
