@@ -18,6 +18,20 @@ from autograd.engine import DERIVATIVES, OPERATIONS, Operation
 _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = range(5)
 _STRENGTH = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT, "**": _POWER}
 
+ExprMethod = Callable[["Expr", object], "Expr"]
+
+
+def _operators(symbol: str) -> tuple[ExprMethod, ExprMethod]:
+    """`Expr`'s ``__op__`` and ``__rop__`` for an infix operator: they write ``a op b``."""
+
+    def method(self: Expr, other: object) -> Expr:
+        return binary(self, symbol, other)
+
+    def reflected(self: Expr, other: object) -> Expr:
+        return binary(other, symbol, self)
+
+    return method, reflected
+
 
 class Expr:
     """An expression built by doing arithmetic on stand-ins instead of floats; it renders as source.
@@ -101,35 +115,11 @@ class Expr:
         """A registered operation applied to stand-ins: the expression that computes it."""
         return forward_expr(operation.name, operands)
 
-    def __add__(self, other: object) -> Expr:
-        return binary(self, "+", other)
-
-    def __radd__(self, other: object) -> Expr:
-        return binary(other, "+", self)
-
-    def __sub__(self, other: object) -> Expr:
-        return binary(self, "-", other)
-
-    def __rsub__(self, other: object) -> Expr:
-        return binary(other, "-", self)
-
-    def __mul__(self, other: object) -> Expr:
-        return binary(self, "*", other)
-
-    def __rmul__(self, other: object) -> Expr:
-        return binary(other, "*", self)
-
-    def __truediv__(self, other: object) -> Expr:
-        return binary(self, "/", other)
-
-    def __rtruediv__(self, other: object) -> Expr:
-        return binary(other, "/", self)
-
-    def __pow__(self, other: object) -> Expr:
-        return binary(self, "**", other)
-
-    def __rpow__(self, other: object) -> Expr:
-        return binary(other, "**", self)
+    __add__, __radd__ = _operators("+")
+    __sub__, __rsub__ = _operators("-")
+    __mul__, __rmul__ = _operators("*")
+    __truediv__, __rtruediv__ = _operators("/")
+    __pow__, __rpow__ = _operators("**")
 
     def __neg__(self) -> Expr:
         return Expr("neg", (self,), self.names, self.calls)
