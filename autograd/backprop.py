@@ -171,10 +171,8 @@ def _show(parents: tuple[Value | float, ...]) -> str:
 
 
 def _initial_gradient(gradient: Operand, create_graph: bool) -> float | Value:
-    if create_graph and isinstance(gradient, Value):
-        return gradient
     if isinstance(gradient, Value):
-        return gradient.data
+        return gradient if create_graph else gradient.data
     return as_float(gradient, "the gradient passed to backward")
 
 

@@ -26,7 +26,7 @@ gradient gives that operand's share of the result's tangent. An operation of you
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union, cast
+from typing import Any, Union
 
 import numpy as np
 
@@ -80,11 +80,6 @@ def _record(
     return leaves, _outputs(f(*leaves), who)
 
 
-def _values(gradients: tuple[float | Value, ...]) -> list[Value]:
-    """What grad gives with ``create_graph=True``: Values (typed loosely, for both cases)."""
-    return [cast(Value, gradient) for gradient in gradients]
-
-
 def _scalar(outputs: tuple[Value, ...], who: str) -> Value:
     if len(outputs) != 1:
         raise ValueError(f"{who} needs an f with one output (a Value), not {len(outputs)} outputs")
@@ -122,7 +117,7 @@ def hessian(f: Callable[..., Any], inputs: Inputs) -> np.ndarray:
     again: one backward pass per input, through the graph of the gradient.
     """
     leaves, outputs = _record(f, inputs, "hessian")
-    firsts = _values(grad(_scalar(outputs, "hessian"), leaves, create_graph=True))
+    firsts = grad(_scalar(outputs, "hessian"), leaves, create_graph=True)
     return np.array([grad(first, leaves) for first in firsts], dtype=np.float64)
 
 
@@ -133,7 +128,7 @@ def hvp(f: Callable[..., Any], inputs: Inputs, v: Sequence[float]) -> np.ndarray
     """
     leaves, outputs = _record(f, inputs, "hvp")
     direction = _numbers(v, "hvp", "v", len(leaves))
-    firsts = _values(grad(_scalar(outputs, "hvp"), leaves, create_graph=True))
+    firsts = grad(_scalar(outputs, "hvp"), leaves, create_graph=True)
     along_v = sum((d * first for d, first in zip(direction, firsts)), Value(0.0))
     return np.array(grad(along_v, leaves), dtype=np.float64)
 

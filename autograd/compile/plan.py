@@ -175,7 +175,6 @@ class _Planner:
     def plan(self) -> Plan:
         trace = self.trace
         absorbed: set[Value] = set()
-        # Each sum: (its weighted terms as (coefficient, operand), its plain terms).
         sums: dict[Value, _Terms] = {}
         for node in trace.order:
             if node.op != "+" or self.internal(node):
