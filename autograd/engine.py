@@ -626,30 +626,30 @@ class Value:
         return register_hook(self, hook)
 
     def _repr_svg_(self) -> str | None:
-        """Jupyter draws a Value as its computation graph (see `autograd.draw`).
+        """Jupyter draws a Value as its computation graph (see `autograd.draw`)."""
+        from autograd.draw import to_svg
 
-        When it cannot (no renderer, too large a graph, a renderer failure) it warns with the
-        reason and returns None, so the notebook shows the text repr instead of a traceback.
-        """
-        from autograd.draw import GraphTooLargeError, RenderError, to_svg
-
-        try:
-            return to_svg(self)
-        except (RenderError, GraphTooLargeError) as error:
-            warnings.warn(f"cannot draw this Value: {error}", RuntimeWarning, stacklevel=2)
-            return None
+        return _drawn(lambda: to_svg(self))
 
     def _repr_html_(self) -> str | None:
         """Jupyter shows a Value as a page that steps through its backprop (`autograd.to_html`),
-        in a frame of its own; it warns and returns None when it cannot, as `_repr_svg_` does."""
-        from autograd.draw import GraphTooLargeError, RenderError, to_html
+        in a frame of its own."""
+        from autograd.draw import to_html
         from autograd.draw.page import in_frame
 
-        try:
-            return in_frame(to_html(self))
-        except (RenderError, GraphTooLargeError) as error:
-            warnings.warn(f"cannot draw this Value: {error}", RuntimeWarning, stacklevel=2)
-            return None
+        return _drawn(lambda: in_frame(to_html(self)))
+
+
+def _drawn(draw: Callable[[], str]) -> str | None:
+    """`draw()`, or None with a warning saying why it cannot draw (no renderer, too large a graph,
+    a renderer failure): the notebook then shows the text repr instead of a traceback."""
+    from autograd.draw import GraphTooLargeError, RenderError
+
+    try:
+        return draw()
+    except (RenderError, GraphTooLargeError) as error:
+        warnings.warn(f"cannot draw this Value: {error}", RuntimeWarning, stacklevel=3)
+        return None
 
 
 _new_instance = object.__new__
