@@ -196,10 +196,8 @@ class CompiledGraph:
         return outputs
 
     # -------------------------------------------------------------- checks
-    def _parameter_values(self, parameters: Sequence[float] | np.ndarray | None) -> np.ndarray:
+    def _parameter_values(self, parameters: Sequence[float] | np.ndarray) -> np.ndarray:
         """The parameter values as a float vector: checked as a whole, not number by number."""
-        if parameters is None:
-            return np.fromiter((p.data for p in self.parameters), float, len(self.parameters))
         if isinstance(parameters, (str, Value)) or not isinstance(
             parameters, (Sequence, np.ndarray)
         ):
