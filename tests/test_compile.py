@@ -21,14 +21,8 @@ import autograd
 from autograd import Value, compile_graph, no_grad
 from nn import MLP, PARAMETER_NAMES, ManualNetwork, people
 
-
-@pytest.fixture(autouse=True, scope="module")
-def batch_code_for_every_batch():
-    """Run every batch through the batch code: these tests are about it, and small batches of a
-    small graph would otherwise run the readable code sample by sample."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("autograd.compile.runtime._SAMPLE_BY_SAMPLE", 0)
-        yield
+# These tests are about the batch code: small batches run it too (see conftest.py).
+pytestmark = pytest.mark.usefixtures("batch_code_for_every_batch")
 
 
 REL = 1e-12
