@@ -1,24 +1,37 @@
-"""fit: the article's loop by default, batches, shuffling, reports, progress, bad input."""
+"""fit: the article's loop by default, batches, shuffling, reports, progress, history,
+validation data, learning-rate schedules, early stopping and bad input."""
+
+from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
 
+import nn.training
 from nn import (
     MLP,
     SGD,
     Adam,
+    CosineAnnealingLR,
+    History,
     ManualNetwork,
+    StepLR,
+    accuracy,
     batch_loss,
     binary_cross_entropy,
+    cross_entropy,
     evaluate,
     fit,
     hinge_loss,
     make_moons,
+    make_spirals,
     mse_loss,
     people,
+    predict,
     train_step,
+    train_test_split,
 )
 
 
@@ -226,3 +239,158 @@ def test_running_epoch_loss_weights_each_batch_by_its_size():
                 setattr(manual, name, getattr(manual, name) - 0.1 * mean)
         expected.append(sum(losses) / len(losses))
     assert history == pytest.approx(expected, abs=1e-12)
+
+
+def moons_split(seed=0):
+    X, y = make_moons(60, noise=0.15, seed=seed)
+    return train_test_split(X, y, seed=seed)
+
+
+def test_history_is_the_list_of_losses_with_named_fields():
+    X_train, X_test, y_train, y_test = moons_split()
+    model = MLP(2, [6, 1], "tanh", "sigmoid", seed=0)
+    optimizer = Adam(model.parameters(), lr=0.05)
+    history = fit(model, X_train, y_train, loss=binary_cross_entropy, optimizer=optimizer,
+                  epochs=5, batch_size=9, validation=(X_test, y_test))  # fmt: skip
+    assert isinstance(history, History) and isinstance(history, list) and len(history) == 5
+    assert history.loss == list(history)
+    assert history[-1] == evaluate(model, X_train, y_train, binary_cross_entropy)
+    assert history.val_loss[-1] == evaluate(model, X_test, y_test, binary_cross_entropy)
+    assert history.val_accuracy[-1] == accuracy(y_test, predict(model, X_test) > 0.5)
+    assert history.accuracy[-1] == accuracy(y_train, predict(model, X_train) > 0.5)
+    assert history.lr == [0.05] * 5
+    assert history.best_epoch is None
+    assert "val_loss=[5 epochs]" in repr(history)
+
+
+def test_without_validation_or_labels_the_fields_hold_none():
+    X = np.linspace(-1, 1, 10)
+    history = fit(MLP(1, [3, 1], "tanh", "linear", seed=0), X, X**2, epochs=2)
+    assert history.val_loss == [None, None] and history.val_accuracy == [None, None]
+    assert history.accuracy == [None, None]  # a regression has no labels
+    X, y = make_moons(20, seed=0)
+    running = fit(MLP(2, [3, 1], seed=0), X, y, epochs=2, epoch_loss="running")
+    assert running.accuracy == [None, None]  # no pass over the data set to count on
+
+
+def test_hinge_labels_are_judged_by_the_sign():
+    X, y = make_moons(40, noise=0.05, seed=0)
+    model = MLP(2, [8, 1], "tanh", "linear", seed=0, init="lecun")
+    history = fit(model, X, 2 * y - 1, loss=hinge_loss, epochs=3, batch_size=8,
+                  optimizer=Adam(model.parameters(), lr=0.05))  # fmt: skip
+    assert history.accuracy[-1] == accuracy(y, predict(model, X) > 0)
+
+
+def test_validation_is_the_same_compiled():
+    X_train, X_test, y_train, y_test = moons_split(1)
+    runs = []
+    for compile in (False, True):
+        model = MLP(2, [5, 1], "tanh", "sigmoid", seed=2)
+        runs.append(fit(model, X_train, y_train, loss=binary_cross_entropy, epochs=3,
+                        batch_size=7, validation=(X_test, y_test), compile=compile))  # fmt: skip
+    assert runs[1].val_loss == pytest.approx(runs[0].val_loss, rel=1e-9)
+    assert runs[1].val_accuracy == runs[0].val_accuracy
+
+
+@pytest.mark.parametrize(
+    ("make_ours", "make_theirs"),
+    [
+        (lambda o: StepLR(o, step_size=3, gamma=0.5),
+         lambda o, s: s.StepLR(o, step_size=3, gamma=0.5)),
+        (lambda o: CosineAnnealingLR(o, T_max=7, eta_min=0.001),
+         lambda o, s: s.CosineAnnealingLR(o, T_max=7, eta_min=0.001)),
+    ],
+)  # fmt: skip
+def test_schedules_give_pytorchs_learning_rates(make_ours, make_theirs):
+    torch = pytest.importorskip("torch")
+    ours = SGD(MLP(1, [1], seed=0).parameters(), lr=0.1)
+    theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    schedule, their_schedule = make_ours(ours), make_theirs(theirs, torch.optim.lr_scheduler)
+    for _ in range(14):  # two periods of the cosine
+        assert ours.lr == pytest.approx(their_schedule.get_last_lr()[0], rel=1e-12)
+        theirs.step()
+        schedule.step()
+        their_schedule.step()
+
+
+def test_schedule_formulas_by_hand():
+    optimizer = SGD(MLP(1, [1], seed=0).parameters(), lr=0.2)
+    cosine = CosineAnnealingLR(optimizer, T_max=4)
+    assert [cosine.lr_at(t) for t in range(5)] == pytest.approx(
+        [0.2, 0.1 * (1 + math.sqrt(0.5)), 0.1, 0.1 * (1 - math.sqrt(0.5)), 0.0], abs=1e-15
+    )
+    assert [StepLR(optimizer, 2, 0.1).lr_at(t) for t in range(5)] == pytest.approx(
+        [0.2, 0.2, 0.02, 0.02, 0.002]
+    )
+
+
+def test_fit_steps_the_schedule_after_every_epoch_and_records_the_rates():
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.4)
+    history = fit(model, X, y, optimizer=optimizer, scheduler=StepLR(optimizer, 2, 0.5), epochs=5)
+    assert history.lr == [0.4, 0.4, 0.2, 0.2, 0.1]
+    assert optimizer.lr == 0.1  # after 5 epochs: 0.4 * 0.5 ** (5 // 2)
+
+
+def test_early_stopping_stops_and_gives_back_the_best_weights():
+    X, y = make_spirals(60, 3, seed=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, seed=0)
+    model = MLP(2, [12, 3], "tanh", "linear", seed=0, init="lecun")
+    # A learning rate far too high: the validation loss soon stops improving.
+    history = fit(model, X_train, y_train, loss=cross_entropy, epochs=200, batch_size=4,
+                  optimizer=SGD(model.parameters(), lr=3.0), validation=(X_test, y_test),
+                  patience=3, compile=True)  # fmt: skip
+    best = history.best_epoch
+    assert len(history) == best + 4  # three epochs without improvement after the best
+    assert history.val_loss[best] == min(history.val_loss)
+    assert evaluate(model, X_test, y_test, cross_entropy) == pytest.approx(
+        history.val_loss[best], rel=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "words"),
+    [
+        ({"patience": 2}, ValueError, "pass validation"),
+        ({"patience": 0, "validation": ([[0, 0]], [1])}, ValueError, "patience must be at least 1"),
+        ({"validation": [[0, 0]]}, TypeError, r"pair \(X_val, y_val\)"),
+        ({"validation": ([[0, 0, 0]], [1])}, ValueError, "expects 2 inputs"),
+        ({"validation": ([[0, 0]], [1, 0])}, ValueError, "validation data: X has 1 samples"),
+        ({"scheduler": "cosine"}, ValueError, "schedule of the optimizer"),
+    ],
+)
+def test_bad_options_are_named(options, error, words):
+    X, y = make_moons(10, seed=0)
+    with pytest.raises(error, match=words):
+        fit(MLP(2, [2, 1], seed=0), X, y, epochs=1, **options)
+
+
+def test_progress_and_reports_show_the_validation_figures(monkeypatch, capsys):
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    X_train, X_test, y_train, y_test = moons_split()
+    fit(MLP(2, [3, 1], seed=0), X_train, y_train, epochs=3, validation=(X_test, y_test),
+        progress=True, report_every=1)  # fmt: skip
+    assert "val " in stream.getvalue() and "%)" in stream.getvalue()
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert all("validation loss: " in line and "accuracy: " in line for line in lines)
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_the_running_loss_weights_each_batch_by_its_size(compile):
+    # Five samples in batches of 3 and 2: the epoch's loss is (3 * first + 2 * second) / 5, the
+    # mean over samples, not the mean of the two batch means.
+    X, y = make_moons(5, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    twin = MLP(2, [3, 1], seed=0)
+    losses = []
+    optimizer = SGD(twin.parameters(), lr=0.5)
+    for batch in ([0, 1, 2], [3, 4]):
+        xs, ts = X[batch].tolist(), y[batch].tolist()
+        losses.append(nn.training.train_step(twin, mse_loss, optimizer, xs, ts))
+    history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.5), epochs=1,
+                  batch_size=3, epoch_loss="running", compile=compile)  # fmt: skip
+    assert losses[0] != losses[1]
+    assert history[0] == pytest.approx((3 * losses[0] + 2 * losses[1]) / 5, rel=1e-12)
