@@ -84,15 +84,15 @@ INTRODUCTIONS = {
     WRONG_WEIGHT: "The article: dy_pred/dh1 = w5 * f'(sum_o1). Written w1 * f'(sum_o1), all nine "
     "partials checked:",
 }
-# What the simplest input shows, worked by hand (for the inputs seed 0 finds; tests pin them).
+# What the simplest input shows, worked by hand (tests check it against the inputs found).
 LESSONS = {
     SIGMOID: "At x = 0, f(0) = 0.5: f (1 - f) is 0.25, f (1 + f) is 0.75.",
     MINUS_SIGN: "With every number 0, y_pred = f(0) = 0.5 is above y_true = 0, so the loss grows "
     "with y_pred:\ndL/dy_pred = -2 (0 - 0.5) = +1. Without the minus sign it is -1, and dL/dw5, "
     "dL/dw6, dL/db3 change sign.",
-    WRONG_WEIGHT: "With w5 = 0, h1 does not reach y_pred, so dL/db1 = 0. With w1 = 1 the slip's "
-    "w1 * f'(0) = 0.25\nmakes dL/db1 = 1 * 0.25 * 0.25 = 0.0625. w1 and w5 are both 0 at "
-    "first: it takes w1 = 1 to tell them apart.",
+    WRONG_WEIGHT: "Where w1 = w5 the slip cannot show, so the simplest input makes one of them 1 "
+    "and the other 0.\nThen dL/db1 = 1 * 1 * f'(0) * f'(0) = 0.0625 by one formula and 0 by the "
+    "other.",
 }
 
 
