@@ -530,7 +530,7 @@ def _settings(max_examples: int) -> settings:
         verbosity=Verbosity.quiet,
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
         deadline=None,
-        suppress_health_check=list(HealthCheck),
+        suppress_health_check=list(HealthCheck.__members__.values()),
         print_blob=False,
         report_multiple_bugs=False,
     )
