@@ -5,26 +5,23 @@ derivation against the engine. Hypothesis searches the inputs and shrinks a disa
 simplest input it can (0 before 1, 1 before 0.7324), so a slip such as sigmoid'(x) written
 s(1 + s) is reported at x = 0, where it is easiest to redo by hand.
 
-Hypothesis is imported when `check_manual` runs, not with `autograd`: it is only needed here.
+The search itself is `autograd.counterexample`'s. Hypothesis is imported when `check_manual`
+runs, not with `autograd`: it is only needed here.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from random import Random
-from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 import numpy as np
 
 from autograd import Value, grad
+from autograd.counterexample import Tally, Verdict, find_counterexample
 from autograd.numbers import is_real_number
-
-if TYPE_CHECKING:
-    from hypothesis import settings
 
 Pair = tuple[float, float]
 Bounds = Pair | Sequence[Pair]
@@ -35,11 +32,6 @@ Key = tuple[int, ...]
 # What a function raises outside its domain: log of a negative, 1 / 0, exp of a large number. The
 # engine raises these, and so do `math` and plain float arithmetic.
 DOMAIN_ERRORS = (ValueError, ArithmeticError)
-
-# Searched numbers nearer 0 than this are 0. Hypothesis likes numbers like 1.8e-161, whose square
-# underflows: two right formulas computed in different orders then differ by far more than rtol,
-# which would report a slip of floating point, not of the derivation.
-TINY = 1e-30
 
 
 class ManualDerivativeError(AssertionError):
@@ -102,22 +94,28 @@ def check_manual(
         raise ValueError(f"check_manual max_examples must be an int >= 1, not {max_examples!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"check_manual seed must be an int, not {type(seed).__name__}")
-    tally = _Tally()
     saved = [p.data for p in problem.parameters]
     try:
-        failure = _run_apart(lambda stop: _search(problem, tally, max_examples, seed, stop))
+        point, tally = find_counterexample(
+            lambda point: _verdict(_compare(problem, point)),
+            problem.bounds,
+            max_examples=max_examples,
+            seed=seed,
+        )
+        # The rows of the report, computed again where the search found them to differ
+        rows = [] if point is None else _compare(problem, point)
     finally:
         for p, data in zip(problem.parameters, saved):
             p.data = data
-    if failure is None:
-        if not tally.agreed:
+    assert not isinstance(rows, str)  # the same input gives the same verdict
+    if point is None:
+        if not tally.passed:
             raise ValueError(
                 f"check_manual: fn or your derivative is undefined at every one of the "
-                f"{len(tally.skipped)} inputs tried; are the bounds right? The first: "
+                f"{tally.tried} inputs tried; are the bounds right? The first: "
                 f"{tally.first_reason}"
             )
         return True
-    point, rows = failure
     raise ManualDerivativeError(
         _report(problem, point, rows, tally, seed),
         dict(zip(problem.names, point)),
@@ -320,6 +318,11 @@ def _compare(problem: _Problem, point: tuple[float, ...]) -> list[_Row] | str:
     ]
 
 
+def _verdict(outcome: list[_Row] | str) -> Verdict:
+    """What the search needs to know: differs (True), agrees (False) or undefined (why)."""
+    return outcome if isinstance(outcome, str) else any(row.differs for row in outcome)
+
+
 def _autograd(
     problem: _Problem, inputs: tuple[float, ...], parameter_data: list[float]
 ) -> tuple[Value, dict[Key, float]]:
@@ -441,138 +444,9 @@ def _number(x: object, entry: str) -> float:
     return float(x)
 
 
-# ---------------------------------------------------------------------- the search
-@dataclass
-class _Tally:
-    """Every input tried, by what happened there; the reason the first skipped one was skipped."""
-
-    agreed: set[tuple[float, ...]] = field(default_factory=set)
-    differed: set[tuple[float, ...]] = field(default_factory=set)
-    skipped: set[tuple[float, ...]] = field(default_factory=set)
-    first_reason: str = ""
-
-    def record(self, point: tuple[float, ...], outcome: list[_Row] | str) -> None:
-        if isinstance(outcome, str):
-            self.first_reason = self.first_reason or outcome
-            self.skipped.add(point)
-        elif any(row.differs for row in outcome):
-            self.differed.add(point)
-        else:
-            self.agreed.add(point)
-
-
-class _Abort(BaseException):
-    """Carries a mistake in fn or manual out of the search at once, past Hypothesis's shrinking
-    (which catches Exception, not BaseException)."""
-
-    def __init__(self, error: BaseException) -> None:
-        super().__init__()
-        self.error = error
-
-
-class _Stopped(BaseException):
-    """The caller was interrupted (Ctrl-C): end the search at the next input."""
-
-
-def _search(
-    problem: _Problem, tally: _Tally, max_examples: int, seed: int, stop: threading.Event
-) -> tuple[tuple[float, ...], list[_Row]] | None:
-    """The simplest input where your derivative differs, with its rows; None if none was found."""
-    try:
-        from hypothesis import find
-        from hypothesis import strategies as st
-        from hypothesis.errors import NoSuchExample
-    except ImportError:
-        raise ImportError(
-            "check_manual searches inputs with Hypothesis, which is not installed: "
-            "python -m pip install hypothesis"
-        ) from None
-
-    def differs(point: tuple[float, ...]) -> bool:
-        if stop.is_set():
-            raise _Stopped
-        try:
-            outcome = _compare(problem, point)
-        except Exception as error:
-            raise _Abort(error) from None
-        tally.record(point, outcome)
-        return not isinstance(outcome, str) and any(row.differs for row in outcome)
-
-    inputs = st.tuples(*(_numbers(st, low, high) for low, high in problem.bounds))
-    try:
-        point = find(inputs, differs, settings=_settings(max_examples), random=Random(seed))
-    except NoSuchExample:
-        return None
-    except _Abort as abort:
-        raise abort.error from None
-    rows = _compare(problem, point)
-    assert not isinstance(rows, str)  # find returns an input where differs was True
-    return point, rows
-
-
-def _numbers(st: Any, low: float, high: float) -> Any:
-    """The floats from low to high that the search tries, with no tiny ones (see `TINY`)."""
-    numbers = st.floats(low, high, allow_subnormal=False)
-    if low <= 0.0 <= high:
-        return numbers.map(lambda x: x if abs(x) >= TINY else 0.0)
-    return numbers
-
-
-def _settings(max_examples: int) -> settings:
-    """Hypothesis settings of check_manual's own, whatever profile the caller's tests loaded."""
-    from hypothesis import HealthCheck, Phase, Verbosity, settings
-
-    return settings(
-        settings.get_profile("default"),  # Hypothesis's own defaults, not the loaded profile
-        max_examples=max_examples,
-        derandomize=False,  # the seed decides
-        database=None,  # nothing written into the user's folder
-        verbosity=Verbosity.quiet,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        deadline=None,
-        suppress_health_check=list(HealthCheck.__members__.values()),
-        print_blob=False,
-        report_multiple_bugs=False,
-    )
-
-
-T = TypeVar("T")
-
-
-def _run_apart(work: Callable[[threading.Event], T]) -> T:
-    """``work(stop)`` in a thread of its own; its result, or its error raised here.
-
-    Hypothesis refuses to start a search inside the test of another (a nested @given); its test
-    context is per thread, so a search in its own thread is a search of its own, and check_manual
-    works the same inside a user's @given test. Ctrl-C sets `stop` and waits for the search to end,
-    so that nothing changes the parameters after check_manual has put them back.
-    """
-    stop = threading.Event()
-    results: list[T] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            results.append(work(stop))
-        except BaseException as error:
-            errors.append(error)
-
-    worker = threading.Thread(target=run, name="check_manual", daemon=True)
-    worker.start()
-    try:
-        worker.join()
-    except BaseException:
-        stop.set()
-        worker.join()
-        raise
-    if errors:
-        raise errors[0]
-    return results[0]
-
-
 # ---------------------------------------------------------------------- the report
 def _report(
-    problem: _Problem, point: tuple[float, ...], rows: list[_Row], tally: _Tally, seed: int
+    problem: _Problem, point: tuple[float, ...], rows: list[_Row], tally: Tally, seed: int
 ) -> str:
     lines = [
         "check_manual: your derivative differs from autograd's at the simplest input found "
@@ -600,11 +474,10 @@ def _report(
     for line in table:
         cells = [line[k].ljust(widths[k]) for k in range(4)] + [line[4]]
         lines.append("  " + "  ".join(cells).rstrip())
-    tried = len(tally.agreed) + len(tally.differed) + len(tally.skipped)
     lines.append(
         f"{sum(row.differs for row in rows)} of {len(rows)} entries differ by more than "
-        f"atol={problem.atol:g} + rtol={problem.rtol:g} * |autograd|.\nInputs tried: {tried} "
-        f"({len(tally.agreed)} agreed, {len(tally.differed)} differed, {len(tally.skipped)} "
+        f"atol={problem.atol:g} + rtol={problem.rtol:g} * |autograd|.\nInputs tried: {tally.tried} "
+        f"({len(tally.passed)} agreed, {len(tally.failed)} differed, {len(tally.skipped)} "
         "skipped where fn or yours is undefined)."
     )
     return "\n".join(lines)

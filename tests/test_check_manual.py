@@ -11,6 +11,7 @@ import functools
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -372,3 +373,42 @@ def test_the_readme_shows_the_report_check_manual_really_writes():
     with pytest.raises(ManualDerivativeError) as error:
         check_manual(sigmoid, lambda x: s(x) * (1 + s(x)))
     assert shown.strip() == str(error.value)
+
+
+CTRL_C = """
+import threading, time
+from autograd import Value, check_manual
+
+w = Value(0.5, label="w")
+calls = []
+
+def fn():
+    calls.append(w.data)
+    if len(calls) == 5:
+        print("searching", flush=True)
+    time.sleep(0.01)
+    return w * w
+
+try:
+    check_manual(fn, lambda w: 2 * w, parameters=[w], max_examples=100_000)
+except KeyboardInterrupt:
+    seen = len(calls)
+    time.sleep(0.3)
+    print(w.data, len(calls) == seen, [thread.name for thread in threading.enumerate()])
+"""
+
+
+def test_ctrl_c_stops_the_search_and_puts_the_parameters_back():
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-c", CTRL_C],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "searching\n"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    # the search ended before check_manual put w back: nothing changed w afterwards
+    assert out == "0.5 True ['MainThread']\n", err
