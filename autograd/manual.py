@@ -161,7 +161,7 @@ def _problem(
 ) -> _Problem:
     if not callable(fn) or not callable(manual):
         raise TypeError("check_manual needs two functions: fn (on Values) and manual (on floats)")
-    if order not in (1, 2) or isinstance(order, bool):
+    if isinstance(order, bool) or not isinstance(order, int) or order not in (1, 2):
         raise ValueError(f"check_manual order must be 1 or 2, not {order!r}")
     for name, tolerance in (("rtol", rtol), ("atol", atol)):
         if not is_real_number(tolerance) or not 0 <= float(tolerance) < math.inf:
@@ -174,6 +174,12 @@ def _problem(
         parameter_names: list[str] = []
     else:
         parameter_names, values = _parameters(parameters)
+        both = [name for name in parameter_names if name in input_names]
+        if both:
+            raise ValueError(
+                f"check_manual: {both[0]!r} names both an input of fn and a parameter; manual "
+                "takes them all by name"
+            )
     return _Problem(
         fn,
         manual,

@@ -342,6 +342,12 @@ def test_a_mistake_inside_manual_comes_up_as_it_is():
     ("options", "error", "message"),
     [
         ({"order": 3}, ValueError, "order must be 1 or 2"),
+        ({"order": 1.0}, ValueError, "order must be 1 or 2"),
+        ({"parameters": [Value(1.0, label="x")]}, ValueError, "'x' names both an input"),
+        ({"parameters": [Value(1.0)]}, ValueError, "a name for every parameter"),
+        ({"parameters": {"w": 1.0}}, TypeError, "parameter w must be a Value, not float"),
+        ({"parameters": {"w": Value(1.0) * 2}}, ValueError, r"leaf Value, not the result of '\*'"),
+        ({"parameters": []}, ValueError, "parameters is empty"),
         ({"bounds": (1.0, -1.0)}, ValueError, "low <= high"),
         ({"bounds": (0.0, math.inf)}, ValueError, "must be finite"),
         ({"bounds": [(0, 1), (0, 1)]}, ValueError, "bounds has 2 pairs, but fn takes 1 inputs"),
