@@ -15,7 +15,7 @@ from typing import Any, Union, overload
 
 import numpy as np
 
-from autograd.compile.batch import write_batch
+from autograd.compile.batch import check_array_rules, write_batch
 from autograd.compile.plan import Coefficients, make_plan, plan_text
 from autograd.compile.source import write_source
 from autograd.compile.trace import Trace
@@ -62,6 +62,7 @@ class CompiledGraph:
         self.parameters = trace.parameters
         self.outputs = trace.outputs
         self._trace = trace
+        check_array_rules(trace.order)
         self.plan = make_plan(trace)
         self.batch_source, namespace = write_batch(self.plan)
         self._batch_forward_backward = _load(
