@@ -7,7 +7,10 @@ importing it (importing a demo loads numpy and the library: a list should print 
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from pathlib import Path
+
+from demos._cli import run
 
 # In the order a newcomer meets them: the article, then its two trainings, then further lessons.
 DEMOS = ("article", "manual_vs_auto", "moons", "spirals", "modes")
@@ -20,8 +23,13 @@ def summary(name: str) -> str:
     return docstring.splitlines()[0] if docstring else ""
 
 
-def main() -> None:
-    print("The demos. Run one from the repository's root (each takes --help):")
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the list; return the exit code (0, or 1 when the reader stops early, as `| head`)."""
+    return run(lambda _: list_demos(), argv)
+
+
+def list_demos() -> None:
+    print("The demos (each takes --help):")
     for name in DEMOS:
         print()
         print(f"  python -m demos.{name}")
@@ -32,4 +40,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
