@@ -45,6 +45,8 @@ install_once() {
         target=".[$1]"
         stamp=".venv/installed-compat-pyproject-$1.toml"
     fi
+    # The venv's own pip configuration keeps the mode for a user's later `pip install -e ".[demos]"`.
+    printf '[install]\nconfig-settings = editable_mode=compat\n' > .venv/pip.conf
     if ! cmp -s pyproject.toml "$stamp"; then
         echo "Installing backproplab${1:+ with the $1 extras} into .venv (once; the first time" \
             "takes a minute or more)"

@@ -124,6 +124,8 @@ def test_demo_sh_installs_only_when_pyproject_toml_changed(checkout, tmp_path):
         return log.read_text().splitlines()
 
     assert asked("--epochs", "3") == [install, demo]
+    # pip's configuration in the venv: a user's own `pip install -e .` keeps the compat mode.
+    assert "config-settings = editable_mode=compat" in (checkout / ".venv" / "pip.conf").read_text()
     assert asked("--epochs", "3") == [demo]  # nothing changed: straight to the demo
     with open(checkout / "pyproject.toml", "a") as pyproject:
         pyproject.write("# a new dependency, say\n")

@@ -1,5 +1,6 @@
 """The types a user's checker sees hold: mypy --strict and pyright on the package, the demos and
-the README's examples.
+the examples of the README and docs/ (tests/doc_examples.py), and on a user's script in a folder
+of its own.
 
 Each example is written to a file of its own and checked with the code, in one run per checker;
 the two checkers run side by side (each takes seconds to tens of seconds). A file with a
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from doc_examples import blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["autograd", "nn", "demos"]
@@ -32,19 +34,18 @@ broken = loss.data + "not a number"
 """
 
 
-def readme_examples() -> list[str]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+def doc_examples() -> list[str]:
+    return blocks("python")
 
 
 @pytest.fixture(scope="module")
 def checked_files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     folder = tmp_path_factory.mktemp("typed")
-    examples = readme_examples()
+    examples = doc_examples()
     assert len(examples) >= 10
     files = []
     for i, example in enumerate(examples):
-        files.append(folder / f"readme_example_{i:02d}.py")
+        files.append(folder / f"doc_example_{i:02d}.py")
         files[-1].write_text(example, encoding="utf-8")
     files.append(folder / "deliberate_mistake.py")
     files[-1].write_text(MISTAKE, encoding="utf-8")
