@@ -37,20 +37,21 @@ _is_new_enough() {
 # editable_mode=compat puts the repository's root on sys.path with a plain path in a .pth file.
 # setuptools' default editable install uses an import hook instead, which mypy and pyright cannot
 # follow: a user's own script type-checked outside the repository reported import-not-found for
-# autograd and nn. The stamp's name records the mode, so a .venv installed the old way (whose
-# stamp has no "compat" in its name) installs again.
+# autograd and nn. The mode is set in the venv's own pip configuration (.venv/pip.conf), not on
+# the command line (pip would pass it twice, which setuptools refuses), so that a user's later
+# `pip install -e ".[demos]"` keeps it too. The stamp's name records the mode, so a .venv
+# installed the old way (whose stamp has no "compat" in its name) installs again.
 install_once() {
     local target=. stamp=.venv/installed-compat-pyproject.toml
     if [ -n "${1:-}" ]; then
         target=".[$1]"
         stamp=".venv/installed-compat-pyproject-$1.toml"
     fi
-    # The venv's own pip configuration keeps the mode for a user's later `pip install -e ".[demos]"`.
     printf '[install]\nconfig-settings = editable_mode=compat\n' > .venv/pip.conf
     if ! cmp -s pyproject.toml "$stamp"; then
         echo "Installing backproplab${1:+ with the $1 extras} into .venv (once; the first time" \
             "takes a minute or more)"
-        .venv/bin/python -m pip install --quiet --config-settings editable_mode=compat -e "$target"
+        .venv/bin/python -m pip install --quiet -e "$target"
         cp pyproject.toml "$stamp"
     fi
 }

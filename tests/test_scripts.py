@@ -108,8 +108,7 @@ def test_a_venv_made_by_an_old_python_is_refused(script, checkout, tmp_path):
 def test_demo_sh_installs_only_when_pyproject_toml_changed(checkout, tmp_path):
     log = tmp_path / "asked"
     fake_python(checkout / ".venv" / "bin" / "python", "3.11.7", log, otherwise="exit 0")
-    # compat: a plain path in a .pth file, which type checkers follow (tests/test_types.py)
-    install = ".venv/bin/python -m pip install --quiet --config-settings editable_mode=compat -e ."
+    install = ".venv/bin/python -m pip install --quiet -e ."  # from the repository's root
     demo = ".venv/bin/python -m demos.article --epochs 3"
 
     def asked(*args: str) -> list[str]:
@@ -124,7 +123,8 @@ def test_demo_sh_installs_only_when_pyproject_toml_changed(checkout, tmp_path):
         return log.read_text().splitlines()
 
     assert asked("--epochs", "3") == [install, demo]
-    # pip's configuration in the venv: a user's own `pip install -e .` keeps the compat mode.
+    # compat: a plain path in a .pth file, which type checkers follow (tests/test_types.py); in
+    # the venv's pip configuration, so a user's own `pip install -e .` keeps it too.
     assert "config-settings = editable_mode=compat" in (checkout / ".venv" / "pip.conf").read_text()
     assert asked("--epochs", "3") == [demo]  # nothing changed: straight to the demo
     with open(checkout / "pyproject.toml", "a") as pyproject:
@@ -159,7 +159,7 @@ def test_sh_runs_named_timed_phases(checkout, tmp_path):
         assert re.fullmatch(rf"== \[{number}/5\] {re.escape(name)}.*: done in \d+ s", ended)
     assert re.search(r"^All 5 phases passed in \d+ s\.$", done.stdout, flags=re.MULTILINE)
     python = ".venv/bin/python"
-    install = f"{python} -m pip install --quiet --config-settings editable_mode=compat -e"
+    install = f"{python} -m pip install --quiet -e"
     assert log.read_text().splitlines() == [
         f"{install} .[test,dev,torch]",
         f"{python} -m ruff check .",
