@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from doc_examples import block_with
 from engine_reference import exact, reals, sigmoid_derivatives
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -310,13 +309,9 @@ def test_random_smooth_operations_match_the_same_function_of_built_ins(unary, bi
 
 
 def test_the_readme_example_gives_what_its_comments_say():
-    # In a fresh process: the README's names (softplus, deriv_sigmoid) are registered once per
+    # In a fresh process: the example's names (softplus, deriv_sigmoid) are registered once per
     # process, and tests/test_docs.py runs the same example in this one.
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    (block,) = [
-        b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "define_op(" in b
-    ]
-    script = block + "\nprint(dy.data, d2y)\n"
+    script = block_with("define_op(") + "\nprint(dy.data, d2y)\n"
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
