@@ -126,7 +126,8 @@ def backpropagation() -> None:
     (auto_d_ypred_d_h1,) = grad(y_pred, [h1])
     (auto_d_h1_d_w1,) = grad(h1, [weight_w1])
     loss.backward()
-    auto_d_L_d_w1 = float(weight_w1.grad)  # a float after a plain backward; typed float | Value
+    auto_d_L_d_w1 = weight_w1.grad
+    assert isinstance(auto_d_L_d_w1, float)  # a plain backward leaves floats; typed float | Value
 
     rows = [
         ("h1 = h2 = f(w1 x1 + w2 x2 + b1)", hand_h1, h1.data),
