@@ -324,6 +324,18 @@ def test_schedule_formulas_by_hand():
     )
 
 
+def test_a_learning_rate_too_large_for_a_float_is_named_and_not_set():
+    optimizer = SGD(MLP(1, [1], seed=0).parameters(), lr=0.1)
+    schedule = StepLR(optimizer, step_size=1, gamma=1e10)
+    for _ in range(30):  # 0.1 * 1e10 ** 30 = 1e299, still a float
+        schedule.step()
+    assert optimizer.lr == pytest.approx(1e299)
+    with pytest.raises(OverflowError, match=r"^StepLR\(step_size=1, gamma=10000000000\.0\): the "
+                       "learning rate after 31 epochs is too large for a float"):  # fmt: skip
+        schedule.step()
+    assert (optimizer.lr, schedule.epoch) == (pytest.approx(1e299), 30)
+
+
 def test_fit_steps_the_schedule_after_every_epoch_and_records_the_rates():
     X, y = make_moons(20, seed=0)
     model = MLP(2, [3, 1], seed=0)
