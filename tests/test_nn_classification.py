@@ -236,6 +236,13 @@ def test_bad_targets_and_logits_are_named(targets, logits, error, words):
         cross_entropy(targets, logits)
 
 
+def test_a_column_of_labels_is_labels_not_scores():
+    # n x 1 is one label per sample (a one-output model's predictions), not rows of scores whose
+    # largest entry, always column 0, would be the label.
+    assert accuracy([1, 0, 1], [[1], [0], [0]]) == pytest.approx(2 / 3)
+    assert accuracy([1, 0, 1], np.array([[1.0], [0.0], [0.0]])) == pytest.approx(2 / 3)
+
+
 def test_accuracy():
     assert accuracy([0, 1, 1, 0], [0, 1, 0, 0]) == 0.75
     assert accuracy(np.array([2.0, 0.0]), np.array([[0.0, 1.0, 5.0], [3.0, 1.0, 2.0]])) == 1.0

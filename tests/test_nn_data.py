@@ -140,6 +140,17 @@ def test_train_test_split_is_scikit_learns_shape_and_is_seeded():
     assert len(train_test_split(X, y, test_size=4, seed=0)[1]) == 4
 
 
+def test_train_test_split_shuffles():
+    X_train, X_test, y_train, y_test = train_test_split(np.arange(100), np.arange(100), seed=0)
+    assert (len(X_train), len(X_test)) == (75, 25)
+    assert sorted([*X_train, *X_test]) == list(range(100))
+    assert X_train.tolist() == y_train.tolist() and X_test.tolist() == y_test.tolist()
+    # Not the samples in their order, and not only at one end: each part draws from everywhere.
+    assert X_train.tolist() != sorted(X_train.tolist())
+    assert X_test.tolist() != sorted(X_test.tolist())
+    assert X_test.min() < 25 and X_test.max() >= 75
+
+
 @pytest.mark.parametrize(
     "test_size", [np.float32(0.25), np.float64(0.25), Fraction(1, 4), Decimal("0.25")], ids=repr
 )

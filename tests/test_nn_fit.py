@@ -219,6 +219,17 @@ def test_bad_arguments_raise_clearly(arguments, error, words):
 
 
 # ---------------------------------------------------------------------- pins (mutation survivors)
+def test_early_stopping_a_tie_is_no_improvement():
+    # With lr=0 the validation loss is the same every epoch: epoch 0 stays the best, and after
+    # two more epochs without improvement training stops.
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.0), epochs=10,
+                  validation=(X[:5], y[:5]), patience=2)  # fmt: skip
+    assert history.val_loss[0] == history.val_loss[-1]
+    assert (history.best_epoch, len(history)) == (0, 3)
+
+
 def test_running_epoch_loss_weights_each_batch_by_its_size():
     # Batches of 3 and 1: the epoch's loss is the mean over the four samples, each sample's loss
     # taken before its batch's step (not the mean of the two batch means).

@@ -47,6 +47,15 @@ def test_validation_targets_of_the_wrong_width_are_refused_before_the_first_step
 
 
 @COMPILED
+def test_validation_targets_outside_the_losss_domain_are_refused_before_the_first_step(compile):
+    X, y = people()
+    model = MLP(2, [2, 1], seed=0)
+    refused_before_training(ValueError, r"^validation data: binary_cross_entropy: y_true\[0\] = "
+                            r"2\.0 is not in \[0, 1\]", model, X, y, loss=binary_cross_entropy,
+                            validation=(X, np.full(4, 2.0)), compile=compile)  # fmt: skip
+
+
+@COMPILED
 def test_an_optimizer_of_an_earlier_model_is_refused(compile):
     X, y = people()
     earlier = MLP(2, [2, 1], seed=0)
