@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import RenderError, Value, grad
-from demos._cli import aligned, heading, make_parser, parse, run, write_text
+from demos._cli import WRITE_ERROR, aligned, fail, heading, make_parser, parse, run, write_text
 from demos._svg_plot import loss_curve_svg
 from nn import (
     EMILY,
@@ -63,6 +63,8 @@ def demo(argv: Sequence[str] | None) -> None:
         help="also write the worked example as a page to step through in a browser",
     )
     args = parse(parser, argv)
+    if args.html:
+        refuse_irregular(page_path(args.out))
     print('Victor Zhou\'s "Introduction to Neural Networks", step by step with backproplab')
     print(f"(seed {args.seed}, {args.epochs} epochs; --help lists the options)")
     a_neuron()
@@ -129,7 +131,8 @@ def backpropagation() -> None:
     (auto_d_ypred_d_h1,) = grad(y_pred, [h1])
     (auto_d_h1_d_w1,) = grad(h1, [weight_w1])
     loss.backward()
-    auto_d_L_d_w1 = float(weight_w1.grad)  # a float after a plain backward; typed float | Value
+    auto_d_L_d_w1 = weight_w1.grad
+    assert isinstance(auto_d_L_d_w1, float)  # a plain backward leaves floats; typed float | Value
 
     rows = [
         ("h1 = h2 = f(w1 x1 + w2 x2 + b1)", hand_h1, h1.data),
@@ -171,12 +174,27 @@ def explorable(out: Path) -> None:
     except RenderError as error:
         print(f"   No page: {error}")
         return
-    path = out / "backprop.html"
+    path = page_path(out)
     write_text(path, page)
     print()
     print(f"   The same, step by step in a web browser: {path}")
     print("   (click w1 for the chain rule above, with its numbers; #node=w1 at the end of the")
     print("   address opens it there).")
+
+
+def page_path(out: Path) -> Path:
+    return out / "backprop.html"
+
+
+def refuse_irregular(path: Path) -> None:
+    """Stop before anything runs if `path` is there but no regular file (a FIFO, a device): the
+    page is written by renaming a new file over it, which would replace it, as Module.save
+    refuses to."""
+    if path.exists() and not path.is_file():  # both follow a symlink to what it names
+        fail(
+            f"{str(path)!r} is not a regular file; the page is written to a regular file only",
+            WRITE_ERROR,
+        )
 
 
 def worked_example_model() -> MLP:

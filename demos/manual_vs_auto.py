@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograd import Value
 from demos._cli import aligned, heading, make_parser, parse, run
 from demos._plots import new_figure, save_png
 from nn import (
@@ -112,8 +113,7 @@ def train_both(
             hand.seconds += middle - start
             auto.seconds += end - middle
             hand_row = list(by_hand.values())
-            # .grad is typed float | Value (a Value after backward(create_graph=True) only)
-            auto_row = [float(parameter.grad) for parameter in parameters]
+            auto_row = [_plain(parameter.grad) for parameter in parameters]
             if step == 0:
                 hand.first_gradients, auto.first_gradients = hand_row, auto_row
             for i, (a, b) in enumerate(zip(hand_row, auto_row, strict=True)):
@@ -125,6 +125,11 @@ def train_both(
     hand.final_parameters = list(network.state_dict().values())
     auto.final_parameters = [parameter.data for parameter in parameters]
     return hand, auto, difference
+
+
+def _plain(gradient: float | Value) -> float:
+    """A gradient as a float: a plain backward leaves floats (Values come with create_graph)."""
+    return gradient.data if isinstance(gradient, Value) else gradient
 
 
 # ---------------------------------------------------------------------- the report

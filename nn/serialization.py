@@ -59,7 +59,20 @@ def save_module(module: Module, path: str | os.PathLike[str]) -> None:
         "module": module._config(),
         "parameters": module.state_dict(),
     }
-    write_atomically(Path(path), json.dumps(document, indent=2, allow_nan=False) + "\n")
+    write_atomically(_file_name(path), json.dumps(document, indent=2, allow_nan=False) + "\n")
+
+
+def _file_name(path: str | os.PathLike[str]) -> Path:
+    """`path` as a Path, refused as `open` refuses it where Path would change its meaning: Path
+    drops a trailing separator ("m.json/" would become the file m.json) and reads "" as "."."""
+    name = os.fspath(path)
+    if name == "":
+        raise FileNotFoundError(errno.ENOENT, "a model is saved to a file: give its name", name)
+    if name.endswith(os.sep) or (os.altsep is not None and name.endswith(os.altsep)):
+        raise IsADirectoryError(
+            errno.EISDIR, "a name ending in a separator is a folder's, not a file's", name
+        )
+    return Path(name)
 
 
 def write_atomically(path: Path, text: str) -> None:

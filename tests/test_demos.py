@@ -275,6 +275,12 @@ def test_an_unwritable_output_folder_is_a_one_line_error(demo, tmp_path):
         ("demos.manual_vs_auto", ["--out", ""], "--out must name a folder"),
         ("demos.article", ["--bogus"], "unrecognized arguments: --bogus"),
         ("demos.moons", ["--points"], "argument --points: expected one argument"),
+        (
+            "demos.moons",
+            ["--hidden", "1024,1024"],
+            "--hidden 1024,1024 makes 1,053,697 parameters; without --compile at most 5,000 "
+            "(a graph of Values per sample would take hours and gigabytes): add --compile",
+        ),
     ],
 )
 def test_other_bad_arguments_exit_with_status_2_one_line_and_nothing_made(
@@ -286,6 +292,19 @@ def test_other_bad_arguments_exit_with_status_2_one_line_and_nothing_made(
     assert done.stderr.count("\n") == 1
     assert done.stdout == ""
     assert list(tmp_path.iterdir()) == []  # not even the default output folder
+
+
+def test_the_article_refuses_to_replace_a_fifo_with_its_page(tmp_path):
+    fifo = tmp_path / "out" / "backprop.html"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    done = run_command("-m", "demos.article", "--html", "--out", str(fifo.parent), cwd=tmp_path)
+    assert done.returncode == 1
+    message = f"{str(fifo)!r} is not a regular file; the page is written to a regular file only"
+    assert done.stderr == f"error: {message}\n"
+    assert done.stdout == ""  # refused before it does anything
+    assert fifo.is_fifo()
+    assert os.listdir(fifo.parent) == ["backprop.html"]
 
 
 # ---------------------------------------------------------------------- pins and hardening
