@@ -26,17 +26,9 @@ READABLE_CODE_NAMES = frozenset(
 )
 """Names the readable code binds beside the names of Values: a Value labelled so gets another."""
 
-GENERATED_CODE_NAMES = READABLE_CODE_NAMES | {
-    "coefficients",
-    "coefficient_grads",
-    "np",
-    "a",
-    "b",
-    "g",
-    "out",
-    "g_total",
-    "L",
-}
+GENERATED_CODE_NAMES = READABLE_CODE_NAMES | frozenset(
+    {"coefficients", "coefficient_grads", "np", "a", "b", "g", "out", "g_total", "L"}
+)
 """Names that generated code (`autograd.compile`) binds for itself, and that an operation, which
 generated code calls by its name, therefore cannot have."""
 
