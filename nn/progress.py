@@ -195,10 +195,12 @@ def _columns(stream: TextIO) -> int:
 
 
 def _duration(seconds: float) -> str:
-    """``7s``, ``2m05s``, ``1h02m``: short enough for one line."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    """``0.6s``, ``42s``, ``2m05s``, ``1h02m``: short enough for one line."""
+    if seconds < 9.95:
+        return f"{seconds:.1f}s"  # the article's whole training takes about a second
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"

@@ -162,13 +162,16 @@ def test_early_stopping_leaves_the_last_epoch_drawn(monkeypatch):
 
 
 def test_elapsed_and_remaining_time(monkeypatch):
-    clock = iter([0.0, 75.0, 7000.0])  # the start, after 25 epochs, after 100
+    clock = iter([0.0, 0.4, 75.0, 7000.0])  # the start, after 1 epoch, after 25, after 100
     monkeypatch.setattr(nn.progress, "time", types.SimpleNamespace(monotonic=lambda: next(clock)))
     kernel = FakeKernel(monkeypatch)
     progress = nn.progress.Progress(100, None)
+    progress.update(1, 0.75, None, None)
     progress.update(25, 0.5, None, None)
     progress.update(100, 0.25, None, None)
     shown = [bundle["text/plain"] for bundle in kernel.outputs[0]]
+    # 0.4 s for the first epoch: 99 more take 39.6 s.
+    assert shown[1] == "epoch   1/100  loss 0.75  0.4s, about 40s left"
     # 75 s for 25 epochs: 3 s an epoch, 75 more epochs take 225 s.
-    assert shown[1] == "epoch  25/100  loss 0.5  1m15s, about 3m45s left"
-    assert shown[2] == "epoch 100/100  loss 0.25  1h56m"  # 7000 s, and nothing left
+    assert shown[2] == "epoch  25/100  loss 0.5  1m15s, about 3m45s left"
+    assert shown[3] == "epoch 100/100  loss 0.25  1h56m"  # 7000 s, and nothing left
