@@ -155,6 +155,7 @@ class _TerminalView:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.shown = 0  # the width of the line on screen
+        self.widest = 0  # the widest text so far: the bar makes room for it once, then keeps still
         try:
             "\u2588".encode(stream.encoding or "ascii")
             self.fill = "\u2588"  # a full block
@@ -163,7 +164,8 @@ class _TerminalView:
 
     def draw(self, fraction: float, count: str, figures: str) -> None:
         columns = _columns(self.stream) - 1  # the last column would wrap on some terminals
-        width = min(self.BAR_WIDTH[1], columns - len(count) - len(figures) - 5)
+        self.widest = max(self.widest, len(count) + len(figures))
+        width = min(self.BAR_WIDTH[1], columns - self.widest - 5)
         if width >= self.BAR_WIDTH[0]:
             filled = int(fraction * width)
             line = f"{count} |{self.fill * filled}{' ' * (width - filled)}|  {figures}".rstrip()

@@ -67,15 +67,17 @@ def test_a_terminal_shows_the_bar_at_once_by_default(monkeypatch, every_epoch_dr
 
 def test_the_line_fits_the_terminal_and_drops_the_bar_when_narrow(monkeypatch, every_epoch_drawn):
     X_train, X_test, y_train, y_test = train_test_split(*make_moons(20, seed=0), seed=0)
-    for columns in (60, 30):
+    for columns in (80, 30):
         terminal = Terminal(columns)
         monkeypatch.setattr("sys.stderr", terminal.stream)
         fit(MLP(2, [3, 1], seed=0), X_train, y_train, epochs=3, validation=(X_test, y_test))
         lines = redraws(terminal.output())
         assert len(lines) == 4 and all(len(line) < columns for line in lines)
-        assert ("\u2588" in lines[-1]) == (columns == 60)
-        if columns == 60:
+        assert ("\u2588" in lines[-1]) == (columns == 80)
+        if columns == 80:
             assert "val " in lines[-1] and "%)" in lines[-1]
+            # The bar keeps its width while the figures change theirs: it does not jitter.
+            assert len({line.index("|  ") for line in lines[1:]}) == 1
 
 
 def test_quiet_without_a_terminal_unless_asked(monkeypatch):
