@@ -143,7 +143,10 @@ def first_step(start: ManualNetwork, by_hand: Run, by_autograd: Run) -> None:
 
 def comparison(epochs: int, by_hand: Run, by_autograd: Run, difference: Difference) -> None:
     steps = epochs * len(PEOPLE)
-    heading(f"The whole training: {epochs} epoch{'s' if epochs > 1 else ''}, {steps} steps each")
+    # "1000 epochs, 4000 steps each" read as 4000 steps per epoch: say what multiplies what.
+    epochs_text = f"{epochs} epoch{'s' if epochs > 1 else ''}"
+    people = len(PEOPLE)
+    heading(f"The whole training, on each side: {epochs_text} x {people} people = {steps} steps")
     print(f"   {'':14}{'final loss':26}time")
     for name, result in (("by hand", by_hand), ("by autograd", by_autograd)):
         print(f"   {name:14}{aligned(result.losses[-1]):26}{result.seconds:.3g} s")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd import Value
-from autograd.engine import is_real_number
+from autograd.numbers import is_real_number
 
 if TYPE_CHECKING:
     from nn.module import Module
@@ -129,10 +129,10 @@ def _check_writable(target: Path, path: Path) -> None:
 
 def _temporary_name(folder: Path, name: str) -> str:
     """``.<name>.<pid>-<random>.tmp``, the name shortened to fit the folder's longest name."""
-    return f".{_shortened(folder, name)}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    return f".{_name_that_fits(folder, name)}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
 
 
-def _shortened(folder: Path, name: str) -> str:
+def _name_that_fits(folder: Path, name: str) -> str:
     try:
         longest = os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):
@@ -145,7 +145,7 @@ def _shortened(folder: Path, name: str) -> str:
 
 def _remove_stale_temporaries(folder: Path, name: str) -> None:
     """Remove temporary files that earlier saves of `name` left behind when they were killed."""
-    prefix = f".{_shortened(folder, name)}."
+    prefix = f".{_name_that_fits(folder, name)}."
     pattern = re.compile(r"(\d+)-[0-9a-f]{8}\.tmp")
     try:
         entries = [entry for entry in os.scandir(folder) if entry.name.startswith(prefix)]

@@ -49,7 +49,8 @@ class Literal:
     value: float
 
 
-Operand = Rows | Coefficients | Literal
+# Where the numbers of one operand of a step are read from.
+StepOperand = Rows | Coefficients | Literal
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Elementwise:
 
     op: str
     rows: range
-    operands: tuple[Operand, ...]
+    operands: tuple[StepOperand, ...]
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ class _Planner:
     def _elementwise_step(
         self, rows: range, nodes: list[Value], row: dict[Value, int]
     ) -> Elementwise:
-        operands: list[Operand] = []
+        operands: list[StepOperand] = []
         for position in range(len(nodes[0].parents)):
             parents = [node.parents[position] for node in nodes]
             if not self.is_coefficient(parents[0]):

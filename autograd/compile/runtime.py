@@ -7,7 +7,6 @@ they are given.
 from __future__ import annotations
 
 import linecache
-import math
 import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -16,12 +15,12 @@ from typing import Any, Union, overload
 
 import numpy as np
 
-from autograd.compile.batch import write_batch
-from autograd.compile.expr import by_called_name
+from autograd.compile.batch import check_array_rules, write_batch
 from autograd.compile.plan import Coefficients, make_plan, plan_text
 from autograd.compile.source import write_source
 from autograd.compile.trace import Trace
-from autograd.engine import Value, as_float
+from autograd.engine import Value
+from autograd.numbers import as_float
 
 # Union, not |: these aliases are evaluated at run time, and Python 3.10 is supported.
 Outputs = tuple[Union[float, np.ndarray], ...]  # noqa: UP007
@@ -49,12 +48,6 @@ def _load(
     return loaded
 
 
-def _float_rules() -> dict[str, object]:
-    """The names the readable source calls, bound to the engine's float rules: the functions it
-    imports compute the same on floats, with type checks the arguments have passed already."""
-    return {"inf": math.inf, "nan": math.nan, **by_called_name(lambda operation: operation.forward)}
-
-
 class CompiledGraph:
     """A graph compiled by `compile_graph`: call it on one sample or on a batch.
 
@@ -69,6 +62,7 @@ class CompiledGraph:
         self.parameters = trace.parameters
         self.outputs = trace.outputs
         self._trace = trace
+        check_array_rules(trace.order)
         self.plan = make_plan(trace)
         self.batch_source, namespace = write_batch(self.plan)
         self._batch_forward_backward = _load(
@@ -95,9 +89,7 @@ class CompiledGraph:
     @property
     def _forward_backward(self) -> Callable[..., tuple[Outputs, Grads]]:
         if self._generated is None:
-            function = _load(self.source, "forward_backward", {}, "forward_backward")
-            function.__globals__.update(_float_rules())
-            self._generated = function
+            self._generated = _load(self.source, "forward_backward", {}, "forward_backward")
         return self._generated
 
     @property

@@ -35,8 +35,9 @@ from typing import TYPE_CHECKING
 from autograd.backprop import grad
 from autograd.draw.dot import Options, dot_graph, format_number, visible_lines
 from autograd.draw.render import DEFAULT_TIMEOUT, MAX_NODES, check_limits, dot_to_svg, order_within
-from autograd.engine import DERIVATIVES, Value
+from autograd.engine import Value
 from autograd.graph import as_roots, value_parents
+from autograd.operations import OPERATIONS
 
 if TYPE_CHECKING:
     from autograd.draw.dot import Group
@@ -88,7 +89,7 @@ def contribution(node: Value, position: int, upstream: float) -> float:
     The one place where the page reads the engine's table of rules: each rule takes (upstream
     gradient, output, inputs...) and returns upstream gradient times the local derivative.
     """
-    rule = DERIVATIVES[node.op][position]
+    rule = OPERATIONS[node.op].partials[position]
     operands = [p.data if isinstance(p, Value) else p for p in node.parents]
     return float(rule(upstream, node.data, *operands))
 
@@ -131,7 +132,7 @@ def to_html(
 
 
 def in_frame(page: str) -> str:
-    """`page` inside an ``<iframe>``, for a notebook (internal: `Value._repr_html_` and nn use it).
+    """`page` inside an ``<iframe>``, for a notebook (internal: notebook displays use it).
 
     A notebook puts HTML output into its own document; in a frame of its own the page's script,
     style and element ids cannot clash with the notebook's or with another page's.
