@@ -168,8 +168,10 @@ def fit(
       epochs, and give the model back the weights of its best epoch (`History.best_epoch`).
     * ``report_every=10`` prints ``Epoch 0 loss: 0.xxx`` every 10 epochs, as the article does
       (and the validation loss and accuracy, when there are validation data).
-    * `progress`: a one-line progress display on stderr (epoch, loss, validation figures, time
-      left). None shows it on a terminal once a run has lasted a second; True always; False never.
+    * `progress`: a progress bar with the epoch, the loss, the validation figures and the time
+      left, as Keras's ``verbose=1``: in a Jupyter notebook an output updated in place, on a
+      terminal a line on stderr. None (the default) shows it there and stays quiet when output
+      goes to a file or a pipe; True always shows it; False never.
     * `callback(epoch, loss)` is called after every epoch.
     * ``compile=True``: record the loss of one sample once, its features and targets as inputs,
       and run it as generated code (see `nn.compiled`) instead of building a graph per sample;
