@@ -200,10 +200,6 @@ def test_the_operation_entries_are_the_registry_docstrings():
 
 
 # ---------------------------------------------------------------------- the README, an entry point
-# docs/tour.ipynb comes from another branch of issue 22 (item 7); remove it here once merged.
-PENDING = {"docs/tour.ipynb"}
-
-
 def test_the_readme_shows_an_example_and_how_to_run_your_own_script_early():
     lines = README.splitlines()
     first_python = lines.index("```python") + 1  # 1-based number of the example's first line
@@ -218,12 +214,7 @@ def test_every_local_link_leads_to_a_file(page):
     folder = (ROOT / page).parent
     targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
     local = [target for target in targets if not re.match(r"[a-z]+:", target)]
-    missing = [
-        target
-        for target in local
-        if not (folder / target).exists()
-        and (folder / target).resolve().relative_to(ROOT).as_posix() not in PENDING
-    ]
+    missing = [target for target in local if not (folder / target).exists()]
     assert missing == []
 
 
