@@ -213,7 +213,16 @@ def test_the_address_opens_a_step_and_a_node_and_follows_the_page(browser, page)
     page(to_html(loss), "#step=3&node=w1")
     assert step_number(browser) == 3
     assert text_of(browser, "node-name") == "w1"
-    assert f"dL/dw1 = {named['w1'].grad!r}" in text_of(browser, "node-text")
+    # At step 3 the backward pass has not started: the panel says so, and when it will know.
+    last = 1 + 2 * 8
+    arrival = last  # w1 * x1, the first operation, is the last the backward pass goes through
+    assert f"dL/dw1 not reached yet (complete at step {arrival})" in text_of(browser, "node-text")
+    assert "with the numbers of the finished backward pass" in text_of(browser, "node-paths")
+    press(browser, Keys.END)
+    assert f"dL/dw1 = {g4(named['w1'].grad)}" in text_of(browser, "node-text")
+    assert "finished backward pass" not in text_of(browser, "node-paths")
+    browser.run("location.hash = '#step=3&node=w1'")
+    wait_until(browser, "return document.body.dataset.step === '3'")
     press(browser, Keys.ARROW_RIGHT)
     assert browser.run("return location.hash") == "#step=4&node=w1"
     press(browser, Keys.ESCAPE)

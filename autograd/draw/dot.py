@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from autograd.draw.fonts import text_width
 from autograd.engine import Value
-from autograd.graph import as_roots, topological_order, value_parents
+from autograd.graph import as_roots, depths, topological_order, value_parents
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
@@ -38,7 +38,9 @@ _OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("a", "b")}
 
 _FONT = "Helvetica"
 _VALUE_SIZE = 11  # points: the text of a Value's box
-_SMALL_SIZE = 10  # operations and constants
+SMALLEST_TEXT = 10
+"""Points: the smallest text of a node (operations, constants, references); the page never lets
+it render below a legible size (internal)."""
 _LEGEND_SIZE = 9
 _PADDING = 0.06  # inches left and right of the widest line of a box
 
@@ -148,16 +150,61 @@ def labelled_order(outputs: tuple[Value, ...]) -> list[Value]:
     return order
 
 
+NOT_COMPUTED = "—"
+"""What a box shows for grad when no backward pass has reached the drawn graph (internal)."""
+
+SHARED_USES = 3
+"""A Value used by at least this many operations, ..."""
+
+SHARED_SPREAD = 6
+"""... whose depths (see `autograd.graph.depths`) lie at least this far apart, is drawn once,
+where it is made, plus a small labelled reference beside each use. Drawn with edges, such a
+Value (a weight reused at every step of an unrolled recurrence) would send a long edge to every
+use, and a layered layout routes each long edge through a column of hidden nodes, one per rank
+it crosses: an unrolled chain of 325 steps then took more than 600 s to lay out. Values used
+close together (an MLP's inputs, feeding one layer) keep their edges."""
+
+
+def shared_values(order: list[Value]) -> set[Value]:
+    """The Values drawn once plus a reference beside each use (internal; see SHARED_USES)."""
+    depth = depths(order)
+    lowest: dict[Value, int] = {}
+    highest: dict[Value, int] = {}
+    uses: dict[Value, int] = {}
+    for value in order:
+        for parent in value_parents(value):
+            uses[parent] = uses.get(parent, 0) + 1
+            lowest[parent] = min(lowest.get(parent, depth[value]), depth[value])
+            highest[parent] = max(highest.get(parent, depth[value]), depth[value])
+    return {
+        value
+        for value, count in uses.items()
+        if count >= SHARED_USES and highest[value] - lowest[value] >= SHARED_SPREAD
+    }
+
+
+def grads_computed(order: list[Value]) -> bool:
+    """Whether a backward pass has reached the drawn graph: some Value's grad is not 0.0.
+
+    Every grad starts at 0.0 and a backward pass sets its output's to the seed (1.0), so a graph
+    whose grads are all 0.0 has not been through one (or got a gradient of 0.0, which reads the
+    same either way) (internal)."""
+    return any(isinstance(value.grad, Value) or value.grad != 0.0 for value in order)
+
+
 def dot_graph(
     outputs: tuple[Value, ...],
     order: list[Value],
     options: Options,
     names: Callable[[Value], str] | None = None,
+    grads: Callable[[Value], float] | None = None,
 ) -> graphviz.Digraph:
     """`to_dot` for checked outputs, their `labelled_order` and checked options (internal).
 
     `names` gives the name shown in a Value's box instead of its label (the page names unlabelled
-    Values t1, t2, ... so that its steps can refer to them).
+    Values t1, t2, ... so that its steps can refer to them), and `grads` the gradient shown
+    instead of its `grad` (the page shows those of its own backward pass). Without `grads`, a
+    graph that no backward pass has reached shows `NOT_COMPUTED` for every grad, and says so.
     """
     import graphviz  # here, not at the top: `import autograd` should not load it
 
@@ -174,10 +221,16 @@ def dot_graph(
 
     is_output = set(outputs)
     name = names or (lambda value: value.label)
+    computed = grads is not None or grads_computed(order)
+    if grads is None:
+        grads = _grad_of
 
     def draw_values(target: graphviz.Digraph, members: Iterable[Value]) -> None:
         for value in members:
-            _draw_value(target, value, name(value), number[value], value in is_output, options)
+            grad = grads(value) if options.show_grad and computed else None
+            _draw_value(
+                target, value, name(value), grad, number[value], value in is_output, options
+            )
 
     # Graphviz keeps the order of declaration among equals, so inputs come first and in order.
     draw_values(graph, inputs)
@@ -202,15 +255,26 @@ def dot_graph(
 
     for group in groups:
         draw_group(graph, group)
+    shared = shared_values(order)
     for value in order:
-        _draw_edges(graph, value, number)
+        _draw_edges(graph, value, number, shared, name)
     for before, after in hints:
         graph.edge(f"v{number[before]}", f"v{number[after]}", style="invis")
     if inputs:
         _line_up_inputs(graph, inputs, order, number, push_leaves=options.direction == "LR")
     if options.legend:
         _draw_legend(graph, [f"v{number[output]}" for output in outputs])
+    if options.show_grad and not computed:
+        graph.attr(
+            label=f"grad {NOT_COMPUTED}: no backward() has reached this graph yet",
+            labelloc="b",
+            fontsize=str(_VALUE_SIZE),
+        )
     return graph
+
+
+def _grad_of(value: Value) -> float:
+    return value.grad.data if isinstance(value.grad, Value) else value.grad
 
 
 def _place_in_groups(groups: tuple[Group, ...], number: dict[Value, int]) -> dict[Value, Group]:
@@ -302,24 +366,28 @@ def _line_up_inputs(
                         graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
 
 
+def _role(value: Value, is_output: bool) -> str:
+    if is_output:
+        return "output"
+    return "parameter or input" if value.is_leaf else "intermediate"
+
+
 def _draw_value(
     graph: graphviz.Digraph,
     value: Value,
     name: str,
+    grad: float | None,
     n: int,
     is_output: bool,
     options: Options,
 ) -> None:
-    if is_output:
-        role = "output"
-    elif value.is_leaf:
-        role = "parameter or input"
-    else:
-        role = "intermediate"
+    """A Value's box; `grad` None draws the NOT_COMPUTED mark (or no grad line at all when
+    grads are not shown)."""
+    role = _role(value, is_output)
     lines = [f"data {format_number(value.data, options.digits)}"]
     if options.show_grad:
-        grad = value.grad.data if isinstance(value.grad, Value) else value.grad
-        lines.append(f"grad {format_number(grad, options.digits)}")
+        shown = NOT_COMPUTED if grad is None else format_number(grad, options.digits)
+        lines.append(f"grad {shown}")
     widths = [text_width(line, _VALUE_SIZE) for line in lines]
     label = "<br/>".join(lines)
     if name:
@@ -344,8 +412,8 @@ def _draw_value(
         shape="ellipse",
         style="filled",
         fillcolor=COLOURS["operation"],
-        fontsize=str(_SMALL_SIZE),
-        width=_inches(max(0.3, 1.15 * text_width(value.op, _SMALL_SIZE) / 72 + 0.08)),
+        fontsize=str(SMALLEST_TEXT),
+        width=_inches(max(0.3, 1.15 * text_width(value.op, SMALLEST_TEXT) / 72 + 0.08)),
         height="0.25",
         margin="0.04,0.02",
     )
@@ -358,20 +426,48 @@ def _draw_value(
                 shape="box",
                 style="filled",
                 fillcolor=COLOURS["constant"],
-                fontsize=str(_SMALL_SIZE),
+                fontsize=str(SMALLEST_TEXT),
                 height="0.25",
                 margin="0.06,0.02",
-                width=_inches(text_width(text, _SMALL_SIZE) / 72 + 2 * _PADDING),
+                width=_inches(text_width(text, SMALLEST_TEXT) / 72 + 2 * _PADDING),
             )
 
 
-def _draw_edges(graph: graphviz.Digraph, value: Value, number: dict[Value, int]) -> None:
+def _draw_edges(
+    graph: graphviz.Digraph,
+    value: Value,
+    number: dict[Value, int],
+    shared: set[Value],
+    name: Callable[[Value], str],
+) -> None:
+    """The edges into `value`'s operation and out of it; a shared operand is drawn as a small
+    reference box beside the operation (r{its number}_{this operation's number})."""
     n = number[value]
     if value.is_leaf:
         return
     operand_names = _OPERAND_NAMES.get(value.op)
     for position, parent in enumerate(value.parents):
-        source = f"v{number[parent]}" if isinstance(parent, Value) else f"c{n}_{position}"
+        if not isinstance(parent, Value):
+            source = f"c{n}_{position}"
+        elif parent in shared:
+            source = f"r{number[parent]}_{n}_{position}"
+            text = name(parent) or f"Value {number[parent]}"
+            graph.node(
+                source,
+                label=f"<{_escape(text)}>",
+                shape="box",
+                style="rounded,filled,dashed",
+                fillcolor=COLOURS[_role(parent, False)],
+                fontsize=str(SMALLEST_TEXT),
+                height="0.25",
+                margin="0.06,0.02",
+                width=_inches(
+                    max(text_width(line, SMALLEST_TEXT) for line in visible_lines(text)) / 72
+                    + 2 * _PADDING
+                ),
+            )
+        else:
+            source = f"v{number[parent]}"
         graph.edge(source, f"op{n}", label=operand_names[position] if operand_names else None)
     graph.edge(f"op{n}", f"v{n}")
 

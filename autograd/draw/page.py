@@ -23,20 +23,28 @@ derivative (from the engine's table of derivative rules), each contribution and 
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import json
 import math
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograd.backprop import grad
-from autograd.draw.dot import Options, dot_graph, format_number, visible_lines
+from autograd.draw.dot import (
+    DIRECTIONS,
+    SMALLEST_TEXT,
+    Options,
+    dot_graph,
+    format_number,
+    node_count,
+    visible_lines,
+)
+from autograd.draw.files import write_atomically
 from autograd.draw.render import DEFAULT_TIMEOUT, MAX_NODES, check_limits, dot_to_svg, order_within
 from autograd.engine import DERIVATIVES, Value
-from autograd.graph import as_roots, value_parents
+from autograd.graph import as_roots, depths, value_parents
 
 if TYPE_CHECKING:
     from autograd.draw.dot import Group
@@ -51,6 +59,15 @@ size, and a large page should still open within a couple of seconds."""
 
 MAX_ROUTE = 14
 """Values named along one path, and factors written out, before the middle is left out."""
+
+MAX_NAME = 40
+"""Characters of a label shown on a page; a longer label is cut, with "…" (a name appears in
+many of the page's texts, so 151 labels of 10,000 characters made a page of 88 MB)."""
+
+BOTH_DIRECTIONS = 600
+"""Up to this many nodes, ``direction="auto"`` draws the graph both left to right and top to
+bottom, and the page keeps the one that shows larger in the reader's window; above it, one
+drawing, in the direction that suits the graph's shape (rendering twice would double the wait)."""
 
 # Infix operations are written a + b; every other operation as a function call, op(a).
 _INFIX = {"+", "-", "*", "/", "**"}
@@ -102,43 +119,82 @@ def to_html(
     inputs: Sequence[Value] = (),
     legend: bool = True,
     hints: Iterable[tuple[Value, Value]] = (),
-    direction: str = "LR",
+    direction: str = "auto",
     max_nodes: int = MAX_NODES,
     timeout: float = DEFAULT_TIMEOUT,
     title: str = "",
 ) -> str:
     """A self-contained HTML page to step through the forward and backward pass of `root`.
 
-    Also written to `path` when one is given. The drawing options, the size limit and the errors
-    are those of `to_svg`; `title` heads the page. The page needs no server and makes no network
-    request: its drawing, script and style are all inside it. Backward steps are shown for one
-    output (a list of several outputs gives forward steps only). Drawing changes no `grad`.
+    Also written to `path` when one is given (all at once: a temporary file renamed over it; a
+    FIFO or a device is refused). The drawing options, the size limit and the errors are those
+    of `to_svg`, but `direction` may also be "auto" (the default): the page reads left to right
+    or top to bottom, whichever suits the graph and the window. `title` heads the page. The page
+    needs no server and makes no network request: its drawing, script and style are all inside
+    it. Backward steps are shown for one output (a list of several outputs gives forward steps
+    only).
+
+    The page's gradients are its own backward pass, the engine's walk and rules run on the
+    Values' data: drawing changes no `grad` and calls no hook (`register_hook`), so the page
+    shows the gradients `backward()` computes without hooks, whether it has run or not.
     """
     outputs = as_roots(root, "to_html")
-    options = Options(digits, True, groups, inputs, legend, hints, direction)
+    concrete = "LR" if direction == "auto" else direction
+    options = Options(digits, True, groups, inputs, legend, hints, concrete)
     check_limits(max_nodes, timeout)
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, not {type(title).__name__}")
     order = order_within(outputs, max_nodes)
     story = _Story(outputs, order, digits)
-    graph = dot_graph(outputs, order, options, names=story.name.__getitem__)
     if not title:
         title = "Backpropagation through " + ", ".join(story.name[output] for output in outputs)
-    page = _page(dot_to_svg(graph.source, timeout), story.data(title))
+    data = story.data(title)  # also the page's gradients, drawn in its boxes
+    if direction == "auto":
+        nodes = node_count(order)
+        directions = list(DIRECTIONS) if nodes <= BOTH_DIRECTIONS else [shaped_direction(order)]
+    else:
+        directions = [direction]
+    grads = story.gradient.__getitem__ if story.root is not None else None
+    drawings = []
+    for chosen in directions:
+        graph = dot_graph(
+            outputs,
+            order,
+            dataclasses.replace(options, direction=chosen),
+            names=story.name.__getitem__,
+            grads=grads,
+        )
+        drawings.append((chosen, dot_to_svg(graph.source, timeout)))
+    page = _page(drawings, data)
     if path is not None:
-        Path(path).write_text(page, encoding="utf-8")
+        write_atomically(path, page)
     return page
 
 
-def in_frame(page: str) -> str:
-    """`page` inside an ``<iframe>``, for a notebook (internal: `Value._repr_html_` and nn use it).
+def shaped_direction(order: list[Value]) -> str:
+    """ "TB" for a graph much deeper than wide (a long chain), else "LR" (internal).
+
+    A left-to-right drawing is about as wide as the graph is deep, and a window is wider than
+    tall, so a graph reads left to right unless its depth is more than about three times its
+    width; reading a long chain down a page is then easier than across a strip."""
+    depth = depths(order)
+    per_depth: dict[int, int] = {}
+    for value in order:
+        per_depth[depth[value]] = per_depth.get(depth[value], 0) + 1
+    deepest = max(depth.values(), default=0)
+    widest = max(per_depth.values(), default=1)
+    return "TB" if deepest > 3 * widest else "LR"
+
+
+def in_frame(page: str, height: int = 640) -> str:
+    """`page` inside an ``<iframe>``, for a notebook (internal: notebook displays use it).
 
     A notebook puts HTML output into its own document; in a frame of its own the page's script,
     style and element ids cannot clash with the notebook's or with another page's.
     """
     return (
         f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
-        f'style="width: 100%; height: 640px; border: 1px solid #ddd; resize: vertical">'
+        f'style="width: 100%; height: {height}px; border: 1px solid #ddd; resize: vertical">'
         "</iframe>"
     )
 
@@ -148,7 +204,7 @@ _Link = tuple[Value, "_Link | None"]
 
 
 class _Story:
-    """Everything the page shows, computed once, in Python, by the engine."""
+    """Everything the page shows, computed once, in Python, by the engine's walk and rules."""
 
     def __init__(self, outputs: tuple[Value, ...], order: list[Value], digits: int) -> None:
         self.digits = digits
@@ -165,10 +221,10 @@ class _Story:
                 users[parent][node] = None
         self.users = {value: list(found) for value, found in users.items()}
         self.path_count = {value: 0 for value in order}  # paths from each Value to the output
+        self.steps: list[dict[str, object]] = []
+        self.finished_at: dict[Value, int] = {}  # the step after which a gradient is complete
+        self.computed_at: dict[Value, int] = {}
         if self.root is not None:
-            # The engine's gradients of the output, leaving every Value's own grad alone.
-            found = grad(self.root, self.order)
-            self.gradient = {value: float(g) for value, g in zip(self.order, found)}
             self.path_count[self.root] = 1
             for node in reversed(order):  # Python ints: no overflow, however many paths
                 self.path_count[node] += sum(self.path_count[user] for user in self.users[node])
@@ -182,21 +238,24 @@ class _Story:
     # ------------------------------------------------------------------ the page's data
     def data(self, title: str) -> dict[str, object]:
         forward = [self._forward_step(value) for value in self.order if not value.is_leaf]
+        for number, value in enumerate((v for v in self.order if not v.is_leaf), start=1):
+            self.computed_at[value] = number
         root = self.root
-        backward = self._backward_steps(root) if root is not None else []
+        backward = self._backward_steps(root, first=1 + len(forward)) if root is not None else []
         nodes = []
         for value in self.order:
             node: dict[str, object] = {
                 "id": self.id[value],
                 "name": self.name[value],
                 "leaf": value.is_leaf,
-                "data": repr(value.data),
                 "shownData": self.show(value.data),
+                "computedAt": str(self.computed_at.get(value, 0)),
                 "formula": self._formula(value),
             }
             if root is not None:
                 node["grad"] = repr(self.gradient[value])
                 node["shownGrad"] = self.show(self.gradient[value])
+                node["finishedAt"] = self.finished_at[value]
                 node["paths"] = self._paths(value, root)
             nodes.append(node)
         start = {
@@ -215,6 +274,7 @@ class _Story:
         return {
             "title": title,
             "rootName": self.name[root] if root is not None else None,
+            "smallestText": SMALLEST_TEXT,
             "nodes": nodes,
             "steps": [start, *forward, *backward],
         }
@@ -237,34 +297,38 @@ class _Story:
             "shownData": self.show(value.data),
         }
 
-    def _backward_steps(self, root: Value) -> list[dict[str, object]]:
-        """The engine's backward, step by step: each node in reverse topological order hands
-        each of its Value inputs the contribution (upstream gradient) * (local derivative)."""
+    def _backward_steps(self, root: Value, first: int) -> list[dict[str, object]]:
+        """The engine's backward, step by step, the first numbered `first`: each node in the
+        engine's order hands each of its Value inputs the contribution (its gradient) times (the
+        local derivative). The sums are the page's gradients (`self.gradient`): computed here,
+        with the engine's rules, so that no hook runs and no `grad` changes."""
         out = self.name[root]
         so_far: dict[Value, float] = {root: 1.0}
+        self.finished_at[root] = first
         steps: list[dict[str, object]] = [
             {
                 "kind": "seed",
                 "node": self.id[root],
-                "text": f"d{out}/d{out} = 1: backward starts at the output.",
+                "text": (
+                    f"d{out}/d{out} = 1: backward starts at the output. Each step hands an "
+                    f"operation's inputs d{out}/d(its result) times ∂(result)/∂(input), the local "
+                    "derivative of that one operation, and adds it to what they have so far."
+                ),
                 "grads": {self.id[root]: self.show(1.0)},
                 "targets": [],
             }
         ]
-        for node in reversed(self.order):
-            if node.is_leaf:
-                continue
+        for node, edges in _walk(root, self.order):
             upstream = so_far[node]
             name = self.name[node]
             lines = []
             grads: dict[str, str] = {}
             targets = []
-            for position, parent in enumerate(node.parents):
-                if not isinstance(parent, Value):
-                    continue
+            for position, parent in edges:
                 local = local_derivative(node, position)
                 target = self.name[parent]
-                chain = f"d{out}/d{name} · d{name}/d{target}"
+                partial = f"∂{name}/∂{target}"
+                chain = f"d{out}/d{name} · {partial}"
                 product = f"{self.show(upstream)} · {self.show(local)}"
                 total = contribution(node, position, upstream)
                 earlier = so_far.get(parent)
@@ -272,13 +336,15 @@ class _Story:
                     total += earlier
                     chain = f"{self.show(earlier)} (so far) + {chain}"
                     product = f"{self.show(earlier)} + {product}"
-                line = (
-                    f"d{name}/d{target} = {self._rule(node, position)} = {self.show(local)}\n"
-                    f"d{out}/d{target} = {chain} = {product} = {self.show(total)}"
-                )
+                rule = self._rule(node, position)
+                local_text = f"{partial} = {rule}"
+                if rule != self.show(local):  # "∂t9/∂t8 = 1 = 1" would say nothing
+                    local_text += f" = {self.show(local)}"
+                line = f"{local_text}\nd{out}/d{target} = {chain} = {product} = {self.show(total)}"
                 if earlier is not None:
                     line += f"\n{target} is used more than once: its contributions add up."
                 so_far[parent] = total
+                self.finished_at[parent] = first + len(steps)
                 lines.append(line)
                 grads[self.id[parent]] = self.show(total)
                 targets.append(self.id[parent])
@@ -291,6 +357,7 @@ class _Story:
                     "targets": targets,
                 }
             )
+        self.gradient = {value: so_far.get(value, 0.0) for value in self.order}
         return steps
 
     def _rule(self, node: Value, position: int) -> str:
@@ -313,6 +380,7 @@ class _Story:
         derivative is the sum of both (2t).
         """
         out = self.name[root]
+        symbol = f"d{out}/d{self.name[start]}"
         written = []
         for route in self._routes(start, root):
             factors = self._factors(start, route, root, named_only=True)
@@ -320,23 +388,34 @@ class _Story:
                 # No labelled Value on the way: dL/dw1 = dL/dw1 would say nothing, so each
                 # step is a factor, named t1, t2, ... as on the drawing.
                 factors = self._factors(start, route, root, named_only=False)
-            if not factors:  # start is the root itself
-                factors = [(out, out, 1.0)]
             factors.reverse()  # from the output down, as the article writes them
             product = math.prod(factor for _, _, factor in factors)
             names = _shortened([self.name[start], *(self.name[node] for node in route)])
-            symbols = _shortened([f"d{upper}/d{below}" for upper, below, _ in factors])
-            numbers = _shortened([self.show(factor) for _, _, factor in factors])
+            if not factors:  # start is the output itself
+                symbols, numbers = f"{symbol} = 1: the output itself", "1"
+            elif len(factors) == 1:  # one operation: its local derivative
+                upper, below, factor = factors[0]
+                symbols, numbers = f"{symbol} = ∂{upper}/∂{below}", self.show(factor)
+            else:
+                symbols = (
+                    symbol
+                    + " = "
+                    + " · ".join(_shortened([f"d{upper}/d{below}" for upper, below, _ in factors]))
+                )
+                numbers = " · ".join(_shortened([self.show(f) for _, _, f in factors]))
             written.append(
                 {
-                    "symbols": f"d{out}/d{self.name[start]} = {' · '.join(symbols)}",
-                    "numbers": " · ".join(numbers),
+                    "symbols": symbols,
+                    "numbers": numbers,
                     "value": self.show(product),
                     "route": " → ".join(names),
                 }
             )
+        count = self.path_count[start]
         return {
-            "count": str(self.path_count[start]),
+            "count": str(count),
+            "more": str(count - len(written)),  # Python ints: exact, however many paths
+            "symbol": symbol,
             "paths": written,
             "total": repr(self.gradient[start]),
         }
@@ -389,6 +468,16 @@ class _Story:
         return routes
 
 
+def _walk(root: Value, order: list[Value]) -> list[tuple[Value, list[tuple[int, Value]]]]:
+    """The engine's backward walk from `root`: each operation in the order backward reaches it,
+    with the (position, operand) of each Value operand in the order it receives its part."""
+    return [
+        (node, [(i, p) for i, p in enumerate(node.parents) if isinstance(p, Value)])
+        for node in reversed(order)
+        if not node.is_leaf
+    ]
+
+
 def _shortened(items: list[str]) -> list[str]:
     """`items`, or its first and last few with the number left out between them."""
     if len(items) <= MAX_ROUTE:
@@ -413,7 +502,8 @@ def _names(order: list[Value]) -> dict[Value, str]:
     counter = 0
     for value in order:
         if value.label:
-            names[value] = " ".join(visible_lines(value.label))
+            name = " ".join(visible_lines(value.label))
+            names[value] = name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
             continue
         counter += 1
         while f"t{counter}" in taken:
@@ -422,11 +512,17 @@ def _names(order: list[Value]) -> dict[Value, str]:
     return names
 
 
-def _page(svg: str, data: dict[str, object]) -> str:
-    """The page: the SVG drawing, the data as JSON, the script and the style, all inline."""
+def _page(drawings: list[tuple[str, str]], data: dict[str, object]) -> str:
+    """The page: the SVG drawings (direction, SVG text; the script keeps one), the data as JSON,
+    the script and the style, all inline."""
     from importlib import resources
 
-    svg = svg[svg.index("<svg") :]  # no XML declaration or DOCTYPE inside HTML
+    svg = "".join(
+        # No XML declaration or DOCTYPE inside HTML. Without the script, the first one shows.
+        f'<div class="drawing" data-direction="{direction}"{" hidden" if i else ""}>\n'
+        f"{text[text.index('<svg') :]}</div>\n"
+        for i, (direction, text) in enumerate(drawings)
+    )
     # Inside <script>, "</" or "<!--" could end or confuse the element: JSON spells "<" another
     # way. Numbers are written as Python's repr, in strings, so NaN and inf are no trouble.
     payload = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
@@ -452,8 +548,8 @@ script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <header>
 <h1>{title}</h1>
 <p class="help">Step with <kbd>→</kbd> and <kbd>←</kbd>, play or pause with <kbd>Space</kbd>,
-start again with <kbd>Home</kbd>, jump to the end with <kbd>End</kbd>. Click a Value to see its
-chain-rule paths.</p>
+start again with <kbd>Home</kbd>, jump to the end with <kbd>End</kbd>, zoom with <kbd>+</kbd>,
+<kbd>-</kbd> and <kbd>0</kbd>, drag to move around. Click a Value to see its chain-rule paths.</p>
 </header>
 <nav id="controls">
 <button id="reset" title="Start again (Home)">Reset</button>
@@ -462,12 +558,14 @@ chain-rule paths.</p>
 <button id="step" title="Step (→)">Step ▶</button>
 <input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
 <span id="counter"></span>
-<label><input id="fit" type="checkbox" checked> fit to width</label>
+<span class="zoom"><button id="zoom-out" title="Zoom out (-)">&minus;</button>\
+<button id="zoom-fit" title="Fit the window, as far as the text stays readable (0)">fit</button>\
+<button id="zoom-in" title="Zoom in (+)">+</button></span>
 </nav>
 <main>
-<section id="graph" class="fit">
+<section id="graph">
 {svg}</section>
-<aside>
+<aside id="explanation">
 <h2 id="phase"></h2>
 <pre id="step-text"></pre>
 <div id="node-panel" hidden>
