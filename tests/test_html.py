@@ -10,6 +10,7 @@ README's pictures are taken that way).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -413,3 +414,94 @@ def test_the_network_picture_reads_at_a_readmes_width():
     # picture is at most 880 pt wide. It is taller than wide, as a page is, not a strip.
     assert width <= 880
     assert height > width
+
+
+# ---------------------------------------------------------------------- screens
+SCREENS = ((800, 600), (1280, 800))
+
+READING = """
+// The rendered size of every node's text (font size times the drawing's scale), and where
+// the current step's node and its explanation stand in the window.
+const sizes = [];
+for (const text of document.querySelectorAll('#graph g.node text')) {
+  if (text.closest('g.node').querySelector('title').textContent === 'legend') continue;
+  sizes.push(parseFloat(text.getAttribute('font-size')) * text.getScreenCTM().a);
+}
+sizes.sort((a, b) => a - b);
+const inside = (rect, box) =>
+  rect.left >= box.left - 0.5 && rect.right <= box.right + 0.5 &&
+  rect.top >= box.top - 0.5 && rect.bottom <= box.bottom + 0.5;
+const screen = { left: 0, top: 0, right: innerWidth, bottom: innerHeight };
+const area = document.getElementById('graph').getBoundingClientRect();
+const visible = {
+  left: Math.max(area.left, 0), top: Math.max(area.top, 0),
+  right: Math.min(area.right, innerWidth), bottom: Math.min(area.bottom, innerHeight),
+};
+const id = arguments[0];
+const group = id && [...document.querySelectorAll('#graph g.node')]
+  .find((g) => g.querySelector('title').textContent === id);
+return {
+  smallest: sizes[0], median: sizes[sizes.length >> 1],
+  node: group ? inside(group.getBoundingClientRect(), visible) : null,
+  text: inside(document.getElementById('step-text').getBoundingClientRect(), screen),
+};
+"""
+
+
+def small_chain() -> Value:
+    """Nine operations in a row: as a strip left to right, it used to shrink to 7 px text."""
+    x = Value(0.5, label="x")
+    w = Value(-1.5, label="w")
+    y = (w * x + 1).tanh()
+    for _ in range(3):
+        y = (y * w).sigmoid() + 0.25
+    y.label = "y"
+    return y
+
+
+def test_text_is_legible_and_the_explanation_on_screen_at_every_step(browser, page, tmp_path):
+    article.main(["--epochs", "1", "--html", "--out", str(tmp_path)])
+    pages = {
+        "article": (tmp_path / "backprop.html").read_text(encoding="utf-8"),
+        "chain": to_html(small_chain(), direction="LR"),
+    }
+    try:
+        for width, height in SCREENS:
+            browser.driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
+            for name, html in pages.items():
+                page(html, name=f"{name}.html")
+                data = page_data(html)
+                for n, step in enumerate(data["steps"]):
+                    if n:
+                        press(browser, Keys.ARROW_RIGHT)
+                    assert step_number(browser) == n
+                    seen = browser.run(READING, step["node"])
+                    where = (name, width, height, n)
+                    assert seen["smallest"] >= 10, where
+                    assert seen["text"], where
+                    assert seen["node"] in (True, None), where
+                screenshot(browser, tmp_path, f"{name}-{width}x{height}.png")
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_page_zooms_pans_and_keeps_text_legible(browser, page):
+    page(to_html(small_chain(), direction="LR"))
+    smallest = lambda: browser.run(READING, None)["smallest"]  # noqa: E731
+    start = float(browser.run("return document.body.dataset.zoom"))
+    press(browser, "+")
+    assert float(browser.run("return document.body.dataset.zoom")) == pytest.approx(start * 1.25)
+    for _ in range(20):
+        press(browser, "-")
+    assert smallest() >= 10  # zooming out stops at legible text
+    press(browser, "0")
+    assert float(browser.run("return document.body.dataset.zoom")) == pytest.approx(start)
+
+
+def page_data(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S)
+    assert found is not None
+    return json.loads(found[1])
