@@ -10,13 +10,17 @@ Graph shapes, each grown to about the requested number of nodes (Values, operati
   layers in boxes (clusters): what a user of this project draws;
 * narrow, wide: the same kind of network as bare Values, no boxes, 4 and 8 neurons per layer;
 * tangle: a worst case, where each new Value adds or multiplies two Values picked at random among
-  all earlier ones, so that edges run across the whole picture.
+  all earlier ones, so that edges run across the whole picture;
+* chain: an unrolled recurrence, h = tanh(w * h + u) step after step, reusing the same two
+  weights at every step: drawn with an edge from w and u to every use, it did not lay out in
+  600 s; drawn as `autograd.draw.dot.shared_values` draws it (once, plus a small reference
+  beside each use) it does.
 
 Each renderer found (graphviz-pure, a system dot) renders each graph once. A render that outlasts
 the timeout is reported as such rather than waited for. These figures chose
 `autograd.draw.MAX_NODES`.
 
-With ``--page``, each model graph is written as a stepping page (`nn.model_to_html`) instead, and
+With ``--page``, each model graph (with ``--page --shapes chain``, each chain) is written as a stepping page (`nn.model_to_html`) instead, and
 opened from file:// in headless Chromium (Debian's chromium and chromium-driver, through Selenium):
 the time to write the page, its size, and how long the browser takes from the start of navigation
 to the end of the load event (the page's script has run) and to the first frame drawn after it,
@@ -34,7 +38,7 @@ import sysconfig
 import time
 from collections.abc import Callable
 
-from autograd import Value, to_dot
+from autograd import Value, to_dot, to_html
 from autograd.draw import count_nodes
 from nn import MLP, model_to_dot, model_to_html, mse_loss
 
@@ -85,6 +89,16 @@ def tangle(target_nodes: int) -> Value:
     return sum(values[1:], values[0])
 
 
+def chain(target_nodes: int) -> Value:
+    """h = tanh(w * h + u), unrolled until the graph has `target_nodes` nodes (6 a step)."""
+    w, u = Value(0.9, label="w"), Value(0.1, label="u")
+    h = Value(0.5, label="h0")
+    for _ in range(max(1, (target_nodes - 3) // 6)):
+        h = (w * h + u).tanh()
+    h.label = "h"
+    return h
+
+
 def _values(build: Callable[[int], Value]) -> Callable[[int], tuple[int, Callable[[], str]]]:
     def graph(size: int) -> tuple[int, Callable[[], str]]:
         root = build(size)
@@ -100,6 +114,7 @@ SHAPES: dict[str, Callable[[int], tuple[int, Callable[[], str]]]] = {
     "narrow": _values(lambda size: perceptron(size, 4)),
     "wide": _values(lambda size: perceptron(size, 8)),
     "tangle": _values(tangle),
+    "chain": _values(chain),
 }
 
 
@@ -141,7 +156,19 @@ def page_model(target_nodes: int) -> tuple[MLP, list[float]]:
     return MLP(4, [4] * depth + [1], seed=0), x
 
 
-def bench_pages(sizes: list[int], timeout: float) -> None:
+def model_page(size: int, timeout: float) -> tuple[int, str]:
+    model, x = page_model(size)
+    nodes = count_nodes(mse_loss([1.0], [model(x)]))
+    return nodes, model_to_html(model, x, 1.0, max_nodes=max(nodes, 2000), timeout=timeout)
+
+
+def chain_page(size: int, timeout: float) -> tuple[int, str]:
+    root = chain(size)
+    nodes = count_nodes(root)
+    return nodes, to_html(root, max_nodes=max(nodes, 2000), timeout=timeout)
+
+
+def bench_pages(sizes: list[int], timeout: float, shape: str) -> None:
     import statistics
     import tempfile
     from pathlib import Path
@@ -175,10 +202,9 @@ def bench_pages(sizes: list[int], timeout: float) -> None:
     )
     try:
         for size in sizes:
-            model, x = page_model(size)
-            nodes = count_nodes(mse_loss([1.0], [model(x)]))
             start = time.perf_counter()
-            html = model_to_html(model, x, 1.0, max_nodes=max(nodes, 2000), timeout=timeout)
+            make = chain_page if shape == "chain" else model_page
+            nodes, html = make(size, timeout)
             write_seconds = time.perf_counter() - start
             folder = Path(tempfile.mkdtemp(prefix="bench-draw-"))
             path = folder / "page.html"
@@ -205,7 +231,7 @@ def bench_pages(sizes: list[int], timeout: float) -> None:
             load = statistics.median(load for load, _ in times[path])
             frame = statistics.median(frame for _, frame in times[path])
             bare_frame = statistics.median(frame for _, frame in times[bare])
-            steps = html.count('"kind": "')
+            steps = html.count('"kind":')
             print(
                 f"{nodes:>6} {write_seconds:>8.2f} {len(html.encode()) / 1e6:>6.2f} "
                 f"{load:>8.0f} {frame:>9.0f} {bare_frame:>12.0f} {steps:>6}",
@@ -223,7 +249,7 @@ def main() -> None:
     parser.add_argument("--page", action="store_true", help="time to_html pages in Chromium")
     args = parser.parse_args()
     if args.page:
-        bench_pages(args.sizes, args.timeout)
+        bench_pages(args.sizes, args.timeout, "chain" if args.shapes == ["chain"] else "model")
         return
     commands = renderers()
     print(f"renderers: {commands or 'none found'}")

@@ -31,6 +31,7 @@ from autograd import (
     to_dot,
     to_html,
     to_svg,
+    topological_order,
 )
 from autograd.draw import COLOURS, RENDERER_ENV, count_nodes
 from nn import (
@@ -685,3 +686,50 @@ def test_direction_and_hints_are_checked():
     with pytest.raises(ValueError, match="not drawn"):
         to_dot(y, hints=[(x, Value(3.0))])
     assert "v0 -> v1 [style=invis]" in to_dot(y, hints=[(x, y)]).source
+
+
+# ---------------------------------------------------------------------- shared Values
+def unrolled(steps: int) -> tuple[Value, Value, Value, Value]:
+    """h = tanh(w * h + u), `steps` times: w and u are used at every step."""
+    w, u = Value(0.9, label="w"), Value(0.1, label="u")
+    h0 = h = Value(0.5, label="h0")
+    for _ in range(steps):
+        h = (w * h + u).tanh()
+    return h, w, u, h0
+
+
+def test_a_value_used_far_apart_is_drawn_once_with_a_reference_at_each_use():
+    h, w, u, h0 = unrolled(8)
+    h.backward()
+    svg = to_svg(h, legend=False)
+    nodes = node_texts(svg)
+    edges = shapes(svg, "edge")
+    order = topological_order(h)
+    for value in (w, u):
+        n = order.index(value)
+        # Drawn once, where it is made, with its numbers, and no edge leaves it...
+        assert nodes[f"v{n}"][0] == value.label
+        assert not [title for title in edges if title.startswith(f"v{n}->")]
+        # ...and a small box with its name stands beside each of its 8 uses.
+        references = [name for name in nodes if name.startswith(f"r{n}_")]
+        assert len(references) == 8
+        assert all(nodes[name] == [value.label] for name in references)
+        users = {f"op{order.index(user)}" for user in order if value in user.parents}
+        assert {title.split("->")[1] for title in edges if title.startswith(f"r{n}_")} == users
+    # h0, used once, keeps its edge; so do a network's inputs, used by one layer.
+    assert f"v{order.index(h0)}->op{order.index(h0) + 1}" in edges
+    model_svg = model_to_svg(MLP(2, [4, 1], seed=0), [1.0, 2.0], 1.0)
+    assert not [name for name in node_texts(model_svg) if name.startswith("r")]
+
+
+def test_a_drawing_before_backward_says_no_gradient_was_computed():
+    w = Value(2.0, label="w")
+    y = w * w
+    before = to_svg(y, legend=False)
+    assert node_texts(before)["v0"] == ["w", "data 2", "grad —"]
+    assert "no backward() has reached this graph yet" in before
+    y.backward()
+    after = to_svg(y, legend=False)
+    assert node_texts(after)["v0"] == ["w", "data 2", "grad 4"]  # d(w²)/dw = 2w
+    assert "no backward()" not in after
+    assert "grad" not in "".join(node_texts(to_svg(y, show_grad=False, legend=False))["v0"])

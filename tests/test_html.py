@@ -505,3 +505,45 @@ def page_data(html: str) -> dict:
     found = re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S)
     assert found is not None
     return json.loads(found[1])
+
+
+def emulate(browser, width: int, height: int) -> None:
+    browser.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def test_a_long_chain_reads_across_a_wide_window_and_down_a_tall_one(browser, page):
+    w, u = Value(0.9, label="w"), Value(0.1, label="u")
+    h = Value(0.5, label="h0")
+    for _ in range(12):
+        h = (w * h + u).tanh()
+    html = to_html(h)
+    assert html.count('class="drawing"') == 2  # small enough to be drawn both ways
+    try:
+        for (width, height), direction in (((1600, 600), "LR"), ((600, 1000), "TB")):
+            emulate(browser, width, height)
+            page(html, name=f"chain-{direction}.html")
+            assert browser.run("return document.body.dataset.direction") == direction
+            assert browser.run("return document.querySelectorAll('#graph svg').length") == 1
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_clicking_a_reference_selects_the_value_it_stands_for(browser, page):
+    w, u = Value(0.9, label="w"), Value(0.1, label="u")
+    h = Value(0.5, label="h0")
+    for _ in range(8):
+        h = (w * h + u).tanh()
+    h.label = "h"
+    page(to_html(h, direction="TB"))
+    order = topological_order(h)
+    reference = browser.driver.find_element(
+        By.XPATH,
+        f"//*[local-name()='g'][*[local-name()='title' and starts-with(text(), "
+        f"'r{order.index(u)}_')]]",
+    )
+    reference.click()
+    assert text_of(browser, "node-name") == "u"
+    assert "along 8 paths" in text_of(browser, "node-paths")  # one through each use

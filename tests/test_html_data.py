@@ -5,12 +5,14 @@ gradient and every final gradient is the engine's, and the steps come in the eng
 from __future__ import annotations
 
 import json
+import os
 import re
 
+import pytest
 from hypothesis import given, settings
 from random_graphs import ENGINE, programs, run
 
-from autograd import Value, grad, to_html, topological_order
+from autograd import Value, grad, to_html, to_svg, topological_order
 
 
 def page_data(page: str) -> dict:
@@ -73,3 +75,80 @@ def test_drawing_a_page_changes_no_grad():
     to_html(y)
     assert x.grad == 7.0
     assert y.grad == 0.0
+
+
+# ---------------------------------------------------------------------- faults
+def test_the_page_calls_no_hook_and_agrees_with_itself():
+    # y = w * x, hooked to scale its gradient by 10; L = y * y. Without the hook the chain rule
+    # gives dL/dw = 2 y x = 2 * 6 * 3 = 36; the page shows that everywhere, and never calls it.
+    w, x = Value(2.0, label="w"), Value(3.0, label="x")
+    y = w * x
+    y.label = "y"
+    calls = []
+    y.register_hook(lambda g: calls.append(g) or g * 10)
+    loss = y * y
+    loss.label = "L"
+    data = page_data(to_html(loss))
+    assert calls == []
+    node = next(node for node in data["nodes"] if node["name"] == "w")
+    shown = {}
+    for step in data["steps"]:
+        shown.update(step.get("grads") or {})
+    assert node["grad"] == "36.0"
+    assert shown[node["id"]] == "36"
+    assert node["paths"]["total"] == "36.0"
+
+
+def test_path_counts_are_exact_however_large():
+    # 60 diamonds in a row: 2**60 paths from x to the output, 3 written out.
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(60):
+        v = v * 0.5 + v * 0.25
+    data = page_data(to_html(v, legend=False))
+    paths = data["nodes"][0]["paths"]
+    assert paths["count"] == str(2**60)
+    assert paths["more"] == str(2**60 - 3)  # a float would say 1152921504606847000
+
+
+def test_long_labels_are_cut_on_the_page():
+    xs = [Value(float(i), label=f"{i}" + "é" * 10_000) for i in range(150)]
+    total = sum(xs[1:], xs[0])
+    total.label = "s"
+    page = to_html(total, legend=False)
+    assert len(page.encode()) < 5_000_000  # 88 MB before
+    names = [node["name"] for node in page_data(page)["nodes"]]
+    assert max(len(name) for name in names) == 40
+    assert names[0] == "0" + "é" * 38 + "…"
+
+
+def test_a_page_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    x = Value(1.0, label="x")
+    y = x.exp()
+    target = tmp_path / "page.html"
+    target.write_text("the earlier page", encoding="utf-8")
+
+    def fail(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="No space left"):
+        to_html(y, target)
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == "the earlier page"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["page.html"]  # no leftovers
+    to_html(y, target)
+    assert "Backpropagation through" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifos_and_folders_are_refused_without_waiting(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    y = Value(1.0, label="x").exp()
+    for draw in (to_html, to_svg):
+        with pytest.raises(OSError, match="not a regular file but a FIFO"):
+            draw(y, fifo)
+        with pytest.raises(IsADirectoryError):
+            draw(y, tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["fifo"]

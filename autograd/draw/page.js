@@ -15,8 +15,10 @@
   const element = (id) => document.getElementById(id);
   const area = element("graph");
 
-  // The drawing. The page may hold it twice, left to right and top to bottom: the one that
-  // shows larger in this window stays (a long chain then reads top to bottom on a tall screen).
+  // The drawing. The page may hold it twice, left to right and top to bottom: the one whose
+  // shape is closer to the drawing area's stays, so that it shows larger when it fits and
+  // scrolls along the area's long side when it does not (a long chain then reads across a wide
+  // window and down a tall one).
   const PX_PER_PT = 4 / 3; // Graphviz measures in points
   const drawings = [...area.querySelectorAll(".drawing")];
   const natural = (drawing) => {
@@ -25,9 +27,11 @@
   };
   const fitZoom = (size) =>
     Math.min((area.clientWidth - 16) / size.width, (area.clientHeight - 16) / size.height);
+  const mismatch = (size) =>
+    Math.abs(Math.log(size.width / size.height / (area.clientWidth / area.clientHeight)));
   let chosen = drawings[0];
   for (const drawing of drawings.slice(1)) {
-    if (fitZoom(natural(drawing)) > fitZoom(natural(chosen)) * 1.05) chosen = drawing;
+    if (mismatch(natural(drawing)) < mismatch(natural(chosen))) chosen = drawing;
   }
   for (const drawing of drawings) {
     if (drawing !== chosen) drawing.remove();
