@@ -20,8 +20,9 @@ Each renderer found (graphviz-pure, a system dot) renders each graph once. A ren
 the timeout is reported as such rather than waited for. These figures chose
 `autograd.draw.MAX_NODES`.
 
-With ``--page``, each model graph (with ``--page --shapes chain``, each chain) is written as a stepping page (`nn.model_to_html`) instead, and
-opened from file:// in headless Chromium (Debian's chromium and chromium-driver, through Selenium):
+With ``--page``, each model graph (with ``--page --shapes chain``, each chain) is written as a
+stepping page (`nn.model_to_html`, `to_html`) instead, and opened from file:// in headless
+Chromium (Debian's chromium and chromium-driver, through Selenium):
 the time to write the page, its size, and how long the browser takes from the start of navigation
 to the end of the load event (the page's script has run) and to the first frame drawn after it,
 the median of 5 openings each in a fresh tab; and, for comparison, the first frame of the same
