@@ -7,11 +7,12 @@
     >>> x.grad
     7.0
 
-The parts: `engine` (Value, the registry of operations and their derivatives, `define_op`),
-`backprop` (the backward pass, `grad`, hooks), `functional` (`jacobian`, `hessian`, `hvp`, `vjp`,
-and forward mode's `jvp`), `check` (`gradcheck`),
-`compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`, `to_svg`, and
-`to_html`: a page that steps through backprop).
+The parts: `operations` (the registry: one record per operation, its rules and derivatives),
+`engine` (`Value`, which records operations, and `no_grad`), `define` (`define_op`, operations of
+your own), `graph` (orders and walks of the recorded graph), `backprop` (the backward pass, `grad`,
+hooks), `functional` (`jacobian`, `hessian`, `hvp`, `vjp`, and forward mode's `jvp`), `check`
+(`gradcheck`), `compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`,
+`to_svg`, and `to_html`: a page that steps through backprop).
 """
 
 # Imported first: it refuses to go on if another project's `autograd` or `nn` shares our folder.
@@ -19,6 +20,7 @@ from autograd import _installation  # noqa: F401
 from autograd.backprop import grad
 from autograd.check import GradcheckError, gradcheck
 from autograd.compile import CompiledGraph, compile_graph
+from autograd.define import define_op
 from autograd.draw import (
     GraphTooLargeError,
     Group,
@@ -29,17 +31,16 @@ from autograd.draw import (
     to_html,
     to_svg,
 )
-from autograd.engine import (
-    DERIVATIVES,
+from autograd.engine import Value, is_grad_enabled, no_grad
+from autograd.functional import hessian, hvp, jacobian, jvp, vjp
+from autograd.graph import topological_order
+from autograd.operations import (
     OPERATIONS,
     Operation,
-    Value,
     cos,
-    define_op,
     exp,
-    is_grad_enabled,
     log,
-    no_grad,
+    power,
     relu,
     sigmoid,
     sign,
@@ -48,11 +49,8 @@ from autograd.engine import (
     step,
     tanh,
 )
-from autograd.functional import hessian, hvp, jacobian, jvp, vjp
-from autograd.graph import topological_order
 
 __all__ = [
-    "DERIVATIVES",
     "OPERATIONS",
     "CompiledGraph",
     "GradcheckError",
@@ -75,6 +73,7 @@ __all__ = [
     "jvp",
     "log",
     "no_grad",
+    "power",
     "relu",
     "render_svg",
     "sigmoid",

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import errno
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, overload
 
-from autograd.engine import DERIVATIVES, Operand, Value, as_float, data_of, is_real_number
+from autograd.engine import Operand, Value, data_of
 from autograd.graph import topological_order
+from autograd.numbers import as_float, is_real_number
+from autograd.operations import OPERATIONS
 
 
 def _gradients(root: Value, initial: float | Value, create_graph: bool) -> dict[Value, Any]:
@@ -29,8 +31,23 @@ def _gradients(root: Value, initial: float | Value, create_graph: bool) -> dict[
     return grads
 
 
+def reverse_edges(root: Value) -> Iterator[tuple[Value, int, Value]]:
+    """The engine's backward walk, as data: ``(node, position, operand)`` for each Value operand
+    of each operation behind `root`, in exactly the order `backward` passes gradients along them.
+
+    Users come before what they use, so when an edge leaves a node, every contribution to that
+    node's gradient has arrived. The generated backward code and the stepping page follow this
+    walk; `_propagate` below is the same walk, written out for speed.
+    """
+    for node in reversed(topological_order(root)):
+        for position, operand in enumerate(node.parents):
+            if isinstance(operand, Value):
+                yield node, position, operand
+
+
 def _propagate(nodes: list[Value], grads: dict[Value, Any], create_graph: bool) -> None:
-    """Pass each node's gradient in `grads` on to its operands, users before what they use."""
+    """Pass each node's gradient in `grads` on to its operands, users before what they use: the
+    walk of `reverse_edges`, with each operation's partials from the registry."""
     get = grads.get
     for node in nodes:
         # Any: the checks below are by class, which is faster than isinstance in this loop.
@@ -46,12 +63,12 @@ def _propagate(nodes: list[Value], grads: dict[Value, Any], create_graph: bool) 
         out = node if create_graph else node.data
         try:
             if b is None:
-                (da,) = DERIVATIVES[node._op]
+                (da,) = OPERATIONS[node._op].partials
                 contribution = da(g, out, a if create_graph else a.data)
                 earlier = get(a)
                 grads[a] = contribution if earlier is None else earlier + contribution
                 continue
-            da, db = DERIVATIVES[node._op]
+            da, db = OPERATIONS[node._op].partials
             if create_graph:
                 x, y = a, b
             else:

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from autograd.backprop import grad
-from autograd.engine import Operand, Value, as_float, data_of, no_grad
+from autograd.engine import Operand, Value, data_of, no_grad
+from autograd.numbers import as_float
 
 
 class GradcheckError(AssertionError):

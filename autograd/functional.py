@@ -17,10 +17,10 @@ computes f: it gives d(every output)/d(one direction of the inputs). So reverse 
 inputs and few outputs (a loss and its parameters), forward mode for few inputs and many outputs
 (``python -m demos.modes`` measures both).
 
-Both modes read the same table, `DERIVATIVES`: a local derivative ``d(g, out, *operands)`` is
-``g * d out / d operand``, linear in `g`, so feeding it an operand's tangent instead of a
-gradient gives that operand's share of the result's tangent. An operation of your own
-(`define_op`) works in both modes with nothing more to write.
+Both modes read the same registry, `autograd.operations.OPERATIONS`: a local derivative
+``d(g, out, *operands)`` is ``g * d out / d operand``, linear in `g`, so feeding it an operand's
+tangent instead of a gradient gives that operand's share of the result's tangent. An operation of
+your own (`define_op`) works in both modes with nothing more to write.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from typing import Any, Union
 import numpy as np
 
 from autograd.backprop import grad
-from autograd.engine import DERIVATIVES, OPERATIONS, Operation, Value, as_float, is_real_number
+from autograd.engine import Value
+from autograd.numbers import as_float, is_real_number
+from autograd.operations import ABS, ADD, DIV, MUL, NEG, OPERATIONS, POW, SUB, Operation
 
 Inputs = Union[Sequence[float], np.ndarray]  # noqa: UP007 - evaluated at run time on 3.10
 
@@ -72,7 +74,7 @@ def _outputs(result: object, who: str, kind: type | tuple[type, ...] = Value) ->
     )
 
 
-def _record(
+def _run_on_leaves(
     f: Callable[..., Any], inputs: Inputs, who: str
 ) -> tuple[list[Value], tuple[Value, ...]]:
     """Run f on a fresh leaf per input: the leaves and f's outputs (a tuple, even of one)."""
@@ -92,7 +94,7 @@ def jacobian(f: Callable[..., Any], inputs: Inputs) -> np.ndarray:
 
     One backward pass per output, like ``torch.autograd.functional.jacobian``.
     """
-    leaves, outputs = _record(f, inputs, "jacobian")
+    leaves, outputs = _run_on_leaves(f, inputs, "jacobian")
     return np.array([grad(output, leaves) for output in outputs], dtype=np.float64)
 
 
@@ -102,7 +104,7 @@ def vjp(f: Callable[..., Any], inputs: Inputs, v: Sequence[float] | float) -> np
     `v` has one number per output (or is a single number for one output). ``vjp(f, x, [1, 0])``
     is the Jacobian's first row, for the cost of one backward pass.
     """
-    leaves, outputs = _record(f, inputs, "vjp")
+    leaves, outputs = _run_on_leaves(f, inputs, "vjp")
     if len(outputs) == 1 and is_real_number(v):
         v = [v]  # type: ignore[list-item]
     weights = _numbers(v, "vjp", "v", len(outputs))
@@ -116,7 +118,7 @@ def hessian(f: Callable[..., Any], inputs: Inputs) -> np.ndarray:
     The first derivatives are taken with ``create_graph=True``, then each is differentiated
     again: one backward pass per input, through the graph of the gradient.
     """
-    leaves, outputs = _record(f, inputs, "hessian")
+    leaves, outputs = _run_on_leaves(f, inputs, "hessian")
     firsts = grad(_scalar(outputs, "hessian"), leaves, create_graph=True)
     return np.array([grad(first, leaves) for first in firsts], dtype=np.float64)
 
@@ -126,7 +128,7 @@ def hvp(f: Callable[..., Any], inputs: Inputs, v: Sequence[float]) -> np.ndarray
 
     The gradient of (gradient . v): two backward passes, whatever the number of inputs.
     """
-    leaves, outputs = _record(f, inputs, "hvp")
+    leaves, outputs = _run_on_leaves(f, inputs, "hvp")
     direction = _numbers(v, "hvp", "v", len(leaves))
     firsts = grad(_scalar(outputs, "hvp"), leaves, create_graph=True)
     along_v = sum((d * first for d, first in zip(direction, firsts)), Value(0.0))
@@ -134,6 +136,25 @@ def hvp(f: Callable[..., Any], inputs: Inputs, v: Sequence[float]) -> np.ndarray
 
 
 # ---------------------------------------------------------------------- forward mode
+DualMethod = Callable[["Dual", object], Any]
+
+
+def _dual_operators(operation: Operation) -> tuple[DualMethod, DualMethod]:
+    """Dual's ``__op__`` and ``__rop__``: a Dual, a Value or a number on the other side."""
+
+    def method(self: Dual, other: object) -> Any:
+        if not isinstance(other, (Dual, Value)) and not is_real_number(other):
+            return NotImplemented
+        return Dual.apply_operation(operation, self, other)
+
+    def reflected(self: Dual, other: object) -> Any:
+        if not isinstance(other, Value) and not is_real_number(other):
+            return NotImplemented
+        return Dual.apply_operation(operation, other, self)
+
+    return method, reflected
+
+
 class Dual:
     """A number and its tangent (its derivative along the direction `jvp` pushes through f).
 
@@ -164,7 +185,7 @@ class Dual:
         numbers = tuple(_number_of(operand, operation) for operand in operands)
         out = operation.forward(*numbers)
         tangent = 0.0
-        partials = DERIVATIVES[operation.name]
+        partials = OPERATIONS[operation.name].partials  # a replaced record is what is used
         # The class test narrows for mypy, not pyright: hence its two ignores.
         for position, operand in enumerate(operands):
             if operand.__class__ is Dual and operand.tangent != 0.0:  # pyright: ignore[reportAttributeAccessIssue]
@@ -177,42 +198,29 @@ class Dual:
                     ) from error
         return Dual(out, tangent)
 
+    # Value's language, from the registry: the operators here, a method per registered
+    # operation that Value has as a method (exp, log, sigmoid, ...) below the class.
+    __add__, __radd__ = _dual_operators(ADD)
+    __sub__, __rsub__ = _dual_operators(SUB)
+    __mul__, __rmul__ = _dual_operators(MUL)
+    __truediv__, __rtruediv__ = _dual_operators(DIV)
+    __pow__, __rpow__ = _dual_operators(POW)
+    __neg__ = NEG.function
+    __abs__ = ABS.function
+
     def __pos__(self) -> Dual:
         return self
+
+
+for _operation in OPERATIONS.values():
+    if _operation.arity == 1 and callable(getattr(Value, _operation.name, None)):
+        setattr(Dual, _operation.name, _operation.function)
 
 
 def _number_of(operand: object, operation: Operation) -> float:
     if isinstance(operand, (Dual, Value)):
         return operand.data
     return as_float(operand, f"an operand of {operation.name} in jvp")
-
-
-def _dual_operators(name: str, operation: Operation) -> None:
-    """Dual's ``__op__`` and ``__rop__``: a Dual, a Value or a number on the other side."""
-
-    def method(self: Dual, other: object) -> Any:
-        if not isinstance(other, (Dual, Value)) and not is_real_number(other):
-            return NotImplemented
-        return Dual.apply_operation(operation, self, other)
-
-    def reflected(self: Dual, other: object) -> Any:
-        if not isinstance(other, Value) and not is_real_number(other):
-            return NotImplemented
-        return Dual.apply_operation(operation, other, self)
-
-    setattr(Dual, f"__{name}__", method)
-    setattr(Dual, f"__r{name}__", reflected)
-
-
-# Dual speaks Value's language, taken from the registry: the infix operators, and a method for each
-# registered operation that Value has as a method (exp, log, sigmoid, ...).
-for _name, _infix in [("add", "+"), ("sub", "-"), ("mul", "*"), ("truediv", "/"), ("pow", "**")]:
-    _dual_operators(_name, OPERATIONS[_infix])
-for _name, _operation_name in [("neg", "neg"), ("abs", "abs")]:
-    setattr(Dual, f"__{_name}__", OPERATIONS[_operation_name].function)
-for _operation in OPERATIONS.values():
-    if _operation.arity == 1 and callable(getattr(Value, _operation.name, None)):
-        setattr(Dual, _operation.name, _operation.function)
 
 
 def jvp(

@@ -12,9 +12,9 @@ sweeps. The demo computes it both ways for two shapes of function:
   (b) one input, many outputs: a curve through a shared trunk of 20 steps,
       h = tanh(c_j * h + 0.1) from h = t, then y_k = tanh(a_k * h + b_k) for k = 1..m.
 
-For each size it prints how often f was evaluated, how many local derivative rules (the entries
-of `autograd.DERIVATIVES`, which both modes use) were applied, and the median time; and checks
-that both modes give the same Jacobian.
+For each size it prints how often f was evaluated, how many local derivative rules (the partials
+of the registry `autograd.OPERATIONS`, which both modes use) were applied, and the median time;
+and checks that both modes give the same Jacobian.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from autograd import DERIVATIVES, jacobian, jvp
+from autograd import OPERATIONS, jacobian, jvp
 from demos._cli import Parser, fail, heading, run
 
 TRUNK_STEPS = 20
@@ -118,11 +118,11 @@ class Measure:
 def counting_rules() -> Iterator[list[int]]:
     """Count every application of a local derivative rule, in either mode.
 
-    Both modes look each rule up in `autograd.DERIVATIVES` when they use it, so wrapping the
-    entries of that table for a while counts exactly the rules applied.
+    Both modes look each rule up in the registry `autograd.OPERATIONS` when they use it, so
+    replacing its records by ones with counting rules for a while counts exactly the rules applied.
     """
     count = [0]
-    saved = dict(DERIVATIVES)
+    saved = dict(OPERATIONS)
 
     def counted(rule: Callable[..., object]) -> Callable[..., object]:
         def rule_and_count(*arguments: object) -> object:
@@ -131,12 +131,13 @@ def counting_rules() -> Iterator[list[int]]:
 
         return rule_and_count
 
-    for name, rules in saved.items():
-        DERIVATIVES[name] = tuple(counted(rule) for rule in rules)
+    for name, operation in saved.items():
+        counting = tuple(counted(rule) for rule in operation.partials)
+        OPERATIONS[name] = replace(operation, partials=counting)
     try:
         yield count
     finally:
-        DERIVATIVES.update(saved)
+        OPERATIONS.update(saved)
 
 
 def by_reverse_mode(f: Callable[..., object], point: list[float]) -> np.ndarray:

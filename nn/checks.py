@@ -12,7 +12,7 @@ from numbers import Integral
 import numpy as np
 
 from autograd import Value
-from autograd.engine import is_real_number
+from autograd.numbers import is_real_number
 
 Seed = int | np.random.Generator | None
 Input = Sequence[Value | float] | np.ndarray | Value | float
@@ -100,7 +100,7 @@ def as_rows(data: object, what: str) -> list[Row]:
         raise TypeError(
             f"{what} must be numbers in equal-length rows (a list or numpy array): {error}"
         ) from None
-    # The rule of autograd.engine.is_real_number, for a whole array: ints and floats only.
+    # The rule of autograd.numbers.is_real_number, for a whole array: ints and floats only.
     # Converting bools, strings or complex numbers to float would quietly change what the data say.
     if array.dtype.kind not in "iuf":
         raise TypeError(

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Value, no_grad
-from autograd.engine import is_real_number
+from autograd.numbers import is_real_number
 from nn.checks import as_real
 
 Targets = Sequence[Value | float] | np.ndarray | Value | float

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd import Value
-from autograd.engine import is_real_number
+from autograd.numbers import is_real_number
 
 if TYPE_CHECKING:
     from nn.module import Module

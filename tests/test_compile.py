@@ -151,7 +151,7 @@ def test_article_source_reads_like_the_hand_derived_code():
     compiled = compile_article([1.0] * 9)
     lines = [line.strip() for line in compiled.source.splitlines()]
     # It imports what it calls, so that it runs on its own.
-    assert lines[:2] == ["from autograd import sigmoid", ""]
+    assert lines[:2] == ["from autograd.compile.float_rules import sigmoid", ""]
     assert lines[2] == "def forward_backward(x0, x1, y_true, w1, w2, b1, w3, w4, b2, w5, w6, b3):"
     # One forward line per operation: 17 in the article's network and its loss.
     forward = lines[lines.index("# forward: one operation per line") + 1 :]

@@ -7,8 +7,9 @@ import math
 
 import numpy as np
 import pytest
+from rules import with_partials
 
-from autograd import DERIVATIVES, Value, compile_graph
+from autograd import OPERATIONS, Value, compile_graph
 
 
 def small_graph():
@@ -61,7 +62,8 @@ def test_a_parameter_the_trace_did_not_see_is_refused():
 
 
 def test_a_derivative_rule_that_branches_on_data_is_refused(monkeypatch):
-    monkeypatch.setitem(DERIVATIVES, "relu", (lambda g, out, a: g * (1.0 if a > 0 else 0.0),))
+    rule = lambda g, out, a: g * (1.0 if a > 0 else 0.0)
+    monkeypatch.setitem(OPERATIONS, "relu", with_partials("relu", [rule]))
     x, w = Value(1.0, label="x"), Value(2.0, label="w")
     with pytest.raises(ValueError, match="cannot compile the derivative of 'relu'"):
         compile_graph((w * x).relu(), [x], [w])

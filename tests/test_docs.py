@@ -172,3 +172,26 @@ def test_api_reference_shows_the_real_parameters(obj, head):
     if head.startswith("class ") and real and real[0][0] == "self":
         real = real[1:]
     assert documented == real, head
+
+
+def test_the_operation_entries_are_the_registry_docstrings():
+    """docs/api.md's entries for the registered functions and Value's methods say what each
+    record's `doc` says, so they cannot drift from the code."""
+    reference = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    checked = 0
+    for operation in autograd.OPERATIONS.values():
+        if operation.call_name not in autograd.__all__:
+            continue  # written with an operator only: + - * / and neg
+        function = re.search(rf"^- `{operation.call_name}\(.*?`: (.*)$", reference, re.M)
+        assert function is not None, operation.call_name
+        assert function.group(1) == operation.doc
+        if operation.name.isidentifier() and callable(
+            getattr(autograd.Value, operation.name, None)
+        ):
+            method = re.search(
+                rf"^  - `\.{operation.name}\(self\) -> Value`: (.*)$", reference, re.M
+            )
+            assert method is not None, operation.name
+            assert method.group(1) == operation.doc
+        checked += 1
+    assert checked >= 11

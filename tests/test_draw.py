@@ -187,9 +187,10 @@ def test_several_outputs_are_drawn_together():
     assert sorted(texts(node)[0] for node in outputs) == ["data -2", "data 1"]
 
 
-def test_repr_svg_draws_the_value_for_notebooks():
+def test_a_notebook_shows_the_value_drawn():
     _, _, h = article_neuron()
-    assert "w1" in node_texts(h._repr_svg_())["v0"] + node_texts(h._repr_svg_())["v1"]
+    svg = h._repr_mimebundle_()["image/svg+xml"]
+    assert "w1" in node_texts(svg)["v0"] + node_texts(svg)["v1"]
 
 
 def test_to_svg_writes_the_file_it_returns(tmp_path):
@@ -348,11 +349,11 @@ def fake_renderer(tmp_path, script: str) -> str:
     return str(path)
 
 
-def test_repr_svg_warns_and_falls_back_to_text_when_it_cannot_draw(monkeypatch, tmp_path):
+def test_a_notebook_warns_and_falls_back_to_text_when_it_cannot_draw(monkeypatch, tmp_path):
     monkeypatch.setenv(RENDERER_ENV, str(tmp_path / "no-such-dot"))
     h = (Value(1.0, label="w1") * 2.0).sigmoid()
     with pytest.warns(RuntimeWarning, match="cannot draw this Value.*no-such-dot"):
-        assert h._repr_svg_() is None
+        assert h._repr_mimebundle_() is None
 
 
 def test_no_renderer_says_how_to_get_one(monkeypatch, tmp_path):
@@ -574,7 +575,7 @@ def test_a_renderer_that_writes_invalid_utf8_raises_render_error(monkeypatch, tm
     with pytest.raises(RenderError, match="not UTF-8"):
         to_svg(Value(1.0))
     with pytest.warns(RuntimeWarning, match="not UTF-8"):
-        assert Value(1.0)._repr_svg_() is None
+        assert Value(1.0)._repr_mimebundle_() is None
 
 
 def process_is_gone(pid: int) -> bool:

@@ -6,9 +6,10 @@ import pytest
 from engine_reference import ALL_CASES, BINARY_CASES, case_id
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rules import with_partials
 
 import autograd
-from autograd import DERIVATIVES, GradcheckError, Value, gradcheck
+from autograd import OPERATIONS, GradcheckError, Value, gradcheck
 
 
 def wrong(partial):
@@ -23,10 +24,13 @@ def wrong(partial):
 
 
 def with_wrong_partials(op, which):
-    """DERIVATIVES[op] with the partials at the positions in `which` made wrong."""
-    return tuple(
-        wrong(partial) if position in which else partial
-        for position, partial in enumerate(DERIVATIVES[op])
+    """The record of `op` with the partials at the positions in `which` made wrong."""
+    return with_partials(
+        op,
+        (
+            wrong(partial) if position in which else partial
+            for position, partial in enumerate(OPERATIONS[op].partials)
+        ),
     )
 
 
@@ -62,9 +66,9 @@ def test_gradcheck_accepts_values_and_numbers_and_leaves_input_grads_alone():
 @given(data=st.data())
 def test_gradcheck_fails_on_a_deliberately_wrong_derivative(case, data):
     point = data.draw(case.points())
-    positions = range(len(DERIVATIVES[case.op]))
+    positions = range(OPERATIONS[case.op].arity)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(DERIVATIVES, case.op, with_wrong_partials(case.op, set(positions)))
+        patch.setitem(OPERATIONS, case.op, with_wrong_partials(case.op, set(positions)))
         with pytest.raises(GradcheckError) as raised:
             gradcheck(case.fn, list(point))
     rows = table_rows(str(raised.value))
@@ -77,7 +81,7 @@ def test_gradcheck_fails_on_a_deliberately_wrong_derivative(case, data):
 def test_the_table_flags_only_the_input_whose_derivative_is_wrong(case, position):
     a, b = Value(1.5, label="a"), Value(0.75, label="b")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(DERIVATIVES, case.op, with_wrong_partials(case.op, {position}))
+        patch.setitem(OPERATIONS, case.op, with_wrong_partials(case.op, {position}))
         with pytest.raises(GradcheckError) as raised:
             gradcheck(case.fn, [a, b])
     message = str(raised.value)
@@ -106,7 +110,7 @@ def test_order_two_catches_a_derivative_rule_that_is_right_but_not_differentiabl
         return x.tanh()
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(DERIVATIVES, "tanh", (tanh_rule_on_data,))
+        patch.setitem(OPERATIONS, "tanh", with_partials("tanh", [tanh_rule_on_data]))
         assert gradcheck(fn, [0.8]) is True
         with pytest.raises(GradcheckError) as raised:
             gradcheck(fn, [Value(0.8, label="x")], order=2)
@@ -159,10 +163,14 @@ def test_gradcheck_counts_a_nan_derivative_as_a_difference():
 
 def test_gradcheck_defaults_catch_a_derivative_a_few_percent_off(monkeypatch):
     # d sin(x)/dx made 3% too large: far beyond finite-difference error at the default eps.
-    sin_rule = DERIVATIVES["sin"]
-    monkeypatch.setitem(DERIVATIVES, "sin", tuple(lambda *a, p=p: 1.03 * p(*a) for p in sin_rule))
+    sin_rule = OPERATIONS["sin"].partials
+    monkeypatch.setitem(
+        OPERATIONS, "sin", with_partials("sin", (lambda *a, p=p: 1.03 * p(*a) for p in sin_rule))
+    )
     with pytest.raises(GradcheckError):
         gradcheck(lambda x: x.sin(), [0.5])
     # 0.01% off passes: within the documented default rtol=1e-3.
-    monkeypatch.setitem(DERIVATIVES, "sin", tuple(lambda *a, p=p: 1.0001 * p(*a) for p in sin_rule))
+    monkeypatch.setitem(
+        OPERATIONS, "sin", with_partials("sin", (lambda *a, p=p: 1.0001 * p(*a) for p in sin_rule))
+    )
     assert gradcheck(lambda x: x.sin(), [0.5]) is True

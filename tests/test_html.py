@@ -302,7 +302,7 @@ def test_labels_cannot_break_the_page(browser, page):
 
 def test_notebook_frames_step_too(browser, page, tmp_path, monkeypatch):
     loss, _ = example()
-    frame = loss._repr_html_()
+    frame = loss._repr_mimebundle_()["text/html"]
     assert frame.startswith("<iframe srcdoc=")
     path = page(f"<html><body data-ready='true'>{frame}</body></html>")
     browser.driver.switch_to.frame(browser.driver.find_element(By.TAG_NAME, "iframe"))
@@ -319,7 +319,7 @@ def test_notebook_frames_step_too(browser, page, tmp_path, monkeypatch):
     assert model_repr_html(object()) is None
     monkeypatch.setenv(RENDERER_ENV, str(tmp_path / "no-such-dot"))
     with pytest.warns(RuntimeWarning, match="cannot draw this Value"):
-        assert loss._repr_html_() is None
+        assert loss._repr_mimebundle_() is None
     with pytest.warns(RuntimeWarning, match="cannot draw this model"):
         assert model_repr_html(MLP(2, [1], seed=0)) is None
 

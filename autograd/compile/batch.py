@@ -9,47 +9,25 @@ source-writing stand-ins as the readable code; a matrix product's backward is tw
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import count
 
 import numpy as np
 
-from autograd.compile.expr import Expr, by_called_name, forward_expr, partial_expr
+from autograd.compile.expr import Expr, forward_expr, import_lines, partial_expr
 from autograd.compile.plan import Coefficients, Elementwise, Literal, Plan, Rows, Sums
-from autograd.engine import Operation
+from autograd.operations import OPERATIONS
 
-_OPERAND_NAMES = ("a", "b")
-
-
-def array_functions() -> dict[str, object]:
-    """What batch code calls: each registered operation's array rule, by its name."""
-    functions = by_called_name(
-        lambda operation: operation.array_forward or _element_by_element(operation)
-    )
-    return {"np": np, "inf": np.inf, "nan": np.nan, **functions}
-
-
-def _element_by_element(operation: Operation) -> Callable[..., np.ndarray]:
-    """Run an operation's float rule on every element: the engine's own numbers, and checks."""
-    forward = operation.forward
-
-    def apply(*arrays: np.ndarray | float) -> np.ndarray:
-        broadcast = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in arrays])
-        flat = [a.ravel().tolist() for a in broadcast]
-        results = map(forward, *flat)
-        return np.fromiter(results, dtype=float, count=broadcast[0].size).reshape(
-            broadcast[0].shape
-        )
-
-    apply.__name__ = operation.name
-    return apply
+# The stand-ins for an element-wise step's operands, which its lines bind to rows of the arrays.
+_STAND_INS = ("a", "b")
 
 
 class _Writer:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.lines: list[str] = []
-        self.namespace = array_functions()
+        self.namespace: dict[str, object] = {}  # the index arrays the code reads
+        self.calls: set[str] = set()
         self.counter = count()
         self.written: set[int] = set()  # rows of grads that hold a value already
 
@@ -136,13 +114,14 @@ class _Writer:
                 self.backward_sums(number, step)
             else:
                 self.backward_elementwise(step)
-        return "\n".join(self.lines) + "\n"
+        imports = ["import numpy as np", *import_lines(self.calls, "array_rules")]
+        return "\n".join(imports) + "\n\n" + "\n".join(self.lines) + "\n"
 
     # -------------------------------------------------------------- element-wise steps
     def operand_args(self, step: Elementwise) -> tuple[list[object], dict[str, str]]:
         args: list[object] = []
         bindings: dict[str, str] = {}
-        for name, operand in zip(_OPERAND_NAMES, step.operands):
+        for name, operand in zip(_STAND_INS, step.operands):
             if isinstance(operand, Literal):
                 args.append(operand.value)
                 continue
@@ -159,7 +138,8 @@ class _Writer:
 
     def forward_elementwise(self, step: Elementwise) -> None:
         args, bindings = self.operand_args(step)
-        expr = forward_expr(step.op, args)
+        expr = forward_expr(OPERATIONS[step.op], args)
+        self.calls |= expr.calls
         self.emit(f"# {len(step.rows)} x {step.op}")
         self.bind(expr, bindings)
         self.emit(f"{self.rows_text('values', step.rows)} = {expr.array_text}")
@@ -176,7 +156,9 @@ class _Writer:
                 continue
             if isinstance(operand, Coefficients) and min(operand.indices) >= self.plan.parameters:
                 continue
-            expr = partial_expr(step.op, position, Expr.name("g"), Expr.name("out"), args)
+            operation = OPERATIONS[step.op]
+            expr = partial_expr(operation, position, Expr.name("g"), Expr.name("out"), args)
+            self.calls |= expr.calls
             self.bind(expr, bindings)
             if isinstance(operand, Rows):
                 self.add_to_grads(operand.rows, expr.array_text)

@@ -7,7 +7,6 @@ they are given.
 from __future__ import annotations
 
 import linecache
-import math
 import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -17,11 +16,11 @@ from typing import Any, Union, overload
 import numpy as np
 
 from autograd.compile.batch import write_batch
-from autograd.compile.expr import by_called_name
 from autograd.compile.plan import Coefficients, make_plan, plan_text
 from autograd.compile.source import write_source
 from autograd.compile.trace import Trace
-from autograd.engine import Value, as_float
+from autograd.engine import Value
+from autograd.numbers import as_float
 
 # Union, not |: these aliases are evaluated at run time, and Python 3.10 is supported.
 Outputs = tuple[Union[float, np.ndarray], ...]  # noqa: UP007
@@ -47,12 +46,6 @@ def _load(
     exec(compile(source, filename, "exec"), scope)
     loaded: Callable[..., Any] = scope[function]  # type: ignore[assignment]
     return loaded
-
-
-def _float_rules() -> dict[str, object]:
-    """The names the readable source calls, bound to the engine's float rules: the functions it
-    imports compute the same on floats, with type checks the arguments have passed already."""
-    return {"inf": math.inf, "nan": math.nan, **by_called_name(lambda operation: operation.forward)}
 
 
 class CompiledGraph:
@@ -95,9 +88,7 @@ class CompiledGraph:
     @property
     def _forward_backward(self) -> Callable[..., tuple[Outputs, Grads]]:
         if self._generated is None:
-            function = _load(self.source, "forward_backward", {}, "forward_backward")
-            function.__globals__.update(_float_rules())
-            self._generated = function
+            self._generated = _load(self.source, "forward_backward", {}, "forward_backward")
         return self._generated
 
     @property

@@ -7,13 +7,11 @@ text stands alone: it imports what it calls, so ``exec(compiled.source, {})`` de
 
 from __future__ import annotations
 
-from autograd.compile.expr import Expr, as_expr, forward_expr, partial_expr
+from autograd.backprop import reverse_edges
+from autograd.compile.expr import Expr, as_expr, forward_expr, import_lines, partial_expr
 from autograd.compile.trace import Namer, Trace
 from autograd.engine import Value
-
-# The functions a user imports from `autograd` by these names; the rest are taken from the registry.
-_PUBLIC = {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos"}
-_ENGINE = {"step", "sign", "power"}
+from autograd.operations import OPERATIONS, POW
 
 
 def write_source(trace: Trace) -> str:
@@ -33,8 +31,8 @@ def write_source(trace: Trace) -> str:
         if node.is_leaf:
             continue
         args = [operand(parent) for parent in node.parents]
-        exponent = args[1] if node.op == "**" else None
-        expr = forward_expr(node.op, args, exponent)
+        operation = OPERATIONS[node.op]
+        expr = forward_expr(operation, args, args[1] if operation is POW else None)
         calls |= expr.calls
         lines.append(f"    {names[node]} = {expr.text}")
 
@@ -48,42 +46,28 @@ def write_source(trace: Trace) -> str:
         owns_name.add(node)
         return namer.claim(f"d_{loss_name}_d_{names[node]}")
 
-    for user in trace.backward_order:
-        args = [operand(parent) for parent in user.parents]
-        for position, parent in enumerate(user.parents):
-            if not isinstance(parent, Value) or parent not in trace.needs_grad:
-                continue
-            term = partial_expr(user.op, position, gradient[user], Expr.name(names[user]), args)
-            calls |= term.calls
-            if parent not in gradient and term.kind == "name" and parent not in parameters:
-                gradient[parent] = term
-                continue
-            name = (
-                as_expr(gradient[parent]).text
-                if parent in owns_name
-                else claim_gradient_name(parent)
-            )
-            total = gradient[parent] + term if parent in gradient else term
-            lines.append(f"    {name} = {total.text}")
-            gradient[parent] = Expr.name(name)
+    # The engine's own backward walk, so that contributions to a Value used several times are
+    # added in the engine's order, giving the engine's floats.
+    for user, position, parent in reverse_edges(trace.loss):
+        if parent not in trace.needs_grad:  # no parameter below it: its gradient is not needed
+            continue
+        operation = OPERATIONS[user.op]
+        args = [operand(p) for p in user.parents]
+        term = partial_expr(operation, position, gradient[user], Expr.name(names[user]), args)
+        calls |= term.calls
+        if parent not in gradient and term.kind == "name" and parent not in parameters:
+            gradient[parent] = term
+            continue
+        name = (
+            as_expr(gradient[parent]).text if parent in owns_name else claim_gradient_name(parent)
+        )
+        total = gradient[parent] + term if parent in gradient else term
+        lines.append(f"    {name} = {total.text}")
+        gradient[parent] = Expr.name(name)
 
     values = ", ".join(names[output] for output in trace.outputs)
     grads = ", ".join(as_expr(gradient.get(p, 0.0)).text for p in trace.parameters)
     lines.append(f"    return ({values},), ({grads}{',' if grads else ''})")
-    return _imports(calls) + "\n".join(lines) + "\n"
-
-
-def _imports(calls: set[str]) -> str:
-    """The lines that bind every function the source calls, so that it runs on its own."""
-    lines = []
-    public = sorted(calls & _PUBLIC)
-    engine = sorted(calls & _ENGINE)
-    custom = sorted(calls - _PUBLIC - _ENGINE - {"abs"})
-    if public:
-        lines.append(f"from autograd import {', '.join(public)}")
-    if engine:
-        lines.append(f"from autograd.engine import {', '.join(engine)}")
-    if custom:
-        lines.append("from autograd.engine import OPERATIONS")
-        lines.extend(f"{name} = OPERATIONS[{name!r}].function" for name in custom)
-    return "\n".join(lines) + "\n\n" if lines else ""
+    imports = import_lines(calls, "float_rules")
+    header = "\n".join(imports) + "\n\n" if imports else ""
+    return header + "\n".join(lines) + "\n"

@@ -9,20 +9,17 @@ from functools import cached_property
 from itertools import count
 
 from autograd.backprop import has_hooks
-from autograd.engine import OPERATIONS, Value
+from autograd.define import READABLE_CODE_NAMES
+from autograd.engine import Value
 from autograd.graph import topological_order, value_parents
-
-# Names the generated code uses for itself: a node labelled so gets another name.
-RESERVED = {"power", "inf", "nan", "forward_backward", "batch_forward_backward", "values", "grads"}
+from autograd.operations import OPERATIONS
 
 
 class Trace:
     """The graph behind `loss` and `outputs`, with its inputs and parameters declared.
 
-    `order` is every Value in topological order; `backward_order` the operations a parameter's
-    gradient flows back through, in the engine's backward order (so that contributions to a Value
-    used several times are added in the engine's order, giving the engine's floats); `needs_grad`
-    the Values those gradients flow through; `names` a Python name for every Value.
+    `order` is every Value in topological order; `needs_grad` the Values a parameter's gradient
+    flows back through; `names` a Python name for every Value.
     """
 
     def __init__(
@@ -41,24 +38,15 @@ class Trace:
         _check_coverage(self.order, self.inputs, self.parameters)
         _check_operations(self.order)
 
-        self._loss_order = topological_order(loss)
         parameters_set = set(self.parameters)
         self.needs_grad: set[Value] = set()
-        for node in self._loss_order:
+        for node in topological_order(loss):
             if node in parameters_set or any(
                 parent in self.needs_grad for parent in value_parents(node)
             ):
                 self.needs_grad.add(node)
 
-    # Only the readable source needs these; a model trained on batches never computes them.
-    @cached_property
-    def backward_order(self) -> list[Value]:
-        return [
-            node
-            for node in reversed(self._loss_order)
-            if not node.is_leaf and node in self.needs_grad
-        ]
-
+    # Only the readable source needs names; a model trained on batches never computes them.
     @cached_property
     def names(self) -> dict[Value, str]:
         return _name_nodes(self.order, self.inputs, self.parameters, self.loss)
@@ -84,7 +72,7 @@ def _check_values(values: object, what: str) -> tuple[Value, ...]:
     return tuple(values)
 
 
-def describe(value: Value) -> str:
+def named(value: Value) -> str:
     return f"{value.label!r} (data={value.data!r})" if value.label else f"with data={value.data!r}"
 
 
@@ -93,13 +81,13 @@ def _check_leaves(inputs: tuple[Value, ...], parameters: tuple[Value, ...]) -> N
         for value in values:
             if not value.is_leaf:
                 raise ValueError(
-                    f"compile_graph: the {what} {describe(value)} is the result of a "
+                    f"compile_graph: the {what} {named(value)} is the result of a "
                     f"{value.op!r} operation; inputs and parameters must be leaves"
                 )
     both = set(inputs) & set(parameters)
     if both:
         raise ValueError(
-            f"compile_graph: {describe(next(iter(both)))} is both an input and a parameter"
+            f"compile_graph: {named(next(iter(both)))} is both an input and a parameter"
         )
 
 
@@ -111,14 +99,14 @@ def _check_coverage(
     for node in order:
         if node.is_leaf and node not in declared:
             raise ValueError(
-                f"compile_graph: the graph uses the Value {describe(node)}, which is neither an "
+                f"compile_graph: the graph uses the Value {named(node)}, which is neither an "
                 "input nor a parameter; declare it as one, or write a constant as a plain number"
             )
     for what, values in (("input", inputs), ("parameter", parameters)):
         for value in values:
             if value not in seen:
                 raise ValueError(
-                    f"compile_graph: the outputs do not depend on the {what} {describe(value)}; "
+                    f"compile_graph: the outputs do not depend on the {what} {named(value)}; "
                     "the trace did not see it"
                 )
 
@@ -129,21 +117,27 @@ def _check_operations(order: list[Value]) -> None:
             raise ValueError(f"cannot compile the operation {node.op!r}: it is not registered")
         if has_hooks(node):
             raise ValueError(
-                f"compile_graph: the Value {describe(node)} has a hook, and compiled code runs "
+                f"compile_graph: the Value {named(node)} has a hook, and compiled code runs "
                 "without calling back into Python; remove the hook (handle.remove()) first"
             )
 
 
-def identifier(label: str) -> str:
-    """A Python name close to `label` ("L0.N1.w0" -> "L0_N1_w0"), or "" when nothing is left."""
+def identifier(label: str, taken: set[str]) -> str:
+    """A Python name close to `label` ("L0.N1.w0" -> "L0_N1_w0"), or "" when nothing is left;
+    a name in `taken` gets a trailing underscore."""
     name = re.sub(r"[^0-9A-Za-z_]", "_", label)
     if name and name[0].isdigit():
         name = "v_" + name
     if name.startswith("__"):  # __debug__ cannot be assigned, and dunders are Python's own
         name = "v" + name
-    if keyword.iskeyword(name) or name in RESERVED or name in OPERATIONS:
+    if keyword.iskeyword(name) or name in taken:
         name += "_"
     return name
+
+
+def _taken_by_generated_code() -> set[str]:
+    """The names the readable code binds for itself or calls: a Value labelled so gets another."""
+    return {operation.call_name for operation in OPERATIONS.values()} | READABLE_CODE_NAMES
 
 
 class Namer:
@@ -167,12 +161,13 @@ def _name_nodes(
     order: list[Value], inputs: tuple[Value, ...], parameters: tuple[Value, ...], loss: Value
 ) -> dict[Value, str]:
     """A unique variable name for every node: its label where it has one, else x0, p0, t1..."""
-    namer = Namer()
+    taken = _taken_by_generated_code()
+    namer = Namer(sorted(taken))
     names: dict[Value, str] = {}
     temporaries = count(1)
 
     def claim(node: Value, fallback: str | None) -> None:
-        base = identifier(node.label) or fallback
+        base = identifier(node.label, taken) or fallback
         if base is None:  # an unlabelled intermediate result: the next free t1, t2, ...
             base = next(f"t{n}" for n in temporaries if f"t{n}" not in namer.used)
         names[node] = namer.claim(base)

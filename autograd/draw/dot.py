@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from autograd.draw.fonts import text_width
 from autograd.engine import Value
 from autograd.graph import as_roots, depths, topological_order, value_parents
+from autograd.operations import OPERATIONS
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
@@ -32,9 +33,6 @@ COLOURS = {
 
 DIRECTIONS = ("LR", "TB")
 """How a drawing reads: left to right (inputs on the left) or top to bottom (inputs on top)."""
-
-# Operations whose inputs cannot be swapped: their input edges say which input is which.
-_OPERAND_NAMES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("a", "b")}
 
 _FONT = "Helvetica"
 _VALUE_SIZE = 11  # points: the text of a Value's box
@@ -445,7 +443,8 @@ def _draw_edges(
     n = number[value]
     if value.is_leaf:
         return
-    operand_names = _OPERAND_NAMES.get(value.op)
+    # Operands that cannot be swapped: their edges say which is which.
+    operand_names = OPERATIONS[value.op].operand_names
     for position, parent in enumerate(value.parents):
         if not isinstance(parent, Value):
             source = f"c{n}_{position}"

@@ -10,15 +10,17 @@
 
 Open the file in a browser (no server, no network): the graph is drawn as in `to_svg`, and the
 keyboard or the buttons step through it. Forward steps compute the Values in the order they were
-computed; backward steps follow the order the engine's backward uses (the topological order,
-reversed), each giving the operation's local derivative and the gradient so far, so a Value used
-twice is seen receiving both contributions. Clicking a Value shows its chain-rule path(s) to the
-output with their numbers. ``#step=N`` in the address opens the page at step N, ``#node=NAME``
-selects a Value.
+computed; backward steps follow the engine's backward walk (`autograd.backprop.reverse_edges`),
+each giving the operation's local derivative and the gradient so far, so a Value used twice is
+seen receiving both contributions. Clicking a Value shows its chain-rule path(s) to the output
+with their numbers. ``#step=N`` in the address opens the page at step N, ``#node=NAME`` selects a
+Value.
 
-Every number on the page is computed here, by the engine: the data of each Value, each local
-derivative (from the engine's table of derivative rules), each contribution and the gradients
-(``autograd.grad``). They are written into the page as JSON; its script only shows them.
+Every number and every count on the page is computed here, in Python: the data of each Value (as
+the engine computed it), each local derivative and its formula (the registry's partials, run on
+numbers and on stand-ins that write them out), and the gradients, summed along the engine's own
+walk exactly as `backward()` sums them, but without calling any hook and without touching any
+`grad`. They are written into the page as JSON; its script only shows them.
 """
 
 from __future__ import annotations
@@ -29,9 +31,12 @@ import itertools
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from autograd.backprop import reverse_edges
+from autograd.compile.expr import Expr, as_expr
 from autograd.draw.dot import (
     DIRECTIONS,
     SMALLEST_TEXT,
@@ -43,8 +48,9 @@ from autograd.draw.dot import (
 )
 from autograd.draw.files import write_atomically
 from autograd.draw.render import DEFAULT_TIMEOUT, MAX_NODES, check_limits, dot_to_svg, order_within
-from autograd.engine import DERIVATIVES, Value
+from autograd.engine import Value
 from autograd.graph import as_roots, depths, value_parents
+from autograd.operations import OPERATIONS
 
 if TYPE_CHECKING:
     from autograd.draw.dot import Group
@@ -68,46 +74,6 @@ BOTH_DIRECTIONS = 600
 """Up to this many nodes, ``direction="auto"`` draws the graph both left to right and top to
 bottom, and the page keeps the one that shows larger in the reader's window; above it, one
 drawing, in the direction that suits the graph's shape (rendering twice would double the wait)."""
-
-# Infix operations are written a + b; every other operation as a function call, op(a).
-_INFIX = {"+", "-", "*", "/", "**"}
-
-# Each operation's local derivatives, in words: d out / d (input i). {a} and {b} stand for the
-# inputs' names, {out} for the result's. The numbers themselves always come from the engine.
-_RULES: dict[str, tuple[str, ...]] = {
-    "+": ("1", "1"),
-    "-": ("1", "-1"),
-    "*": ("{b}", "{a}"),
-    "/": ("1 / {b}", "-{out} / {b}"),
-    "**": ("{b} · {a}^({b} - 1)", "{out} · log({a})"),
-    "neg": ("-1",),
-    "abs": ("sign({a})",),
-    "exp": ("exp({a}) = {out}",),
-    "log": ("1 / {a}",),
-    "sqrt": ("1 / (2 · {out})",),
-    "tanh": ("1 - {out}²",),
-    "sigmoid": ("{out} · (1 - {out})",),
-    "relu": ("1 if {a} > 0, else 0",),
-    "sin": ("cos({a})",),
-    "cos": ("-sin({a})",),
-}
-
-
-def local_derivative(node: Value, position: int) -> float:
-    """d node / d (its input at `position`): the engine's contribution for an upstream gradient
-    of 1.0."""
-    return contribution(node, position, 1.0)
-
-
-def contribution(node: Value, position: int, upstream: float) -> float:
-    """What the engine's backward adds to the gradient of input `position` of `node`.
-
-    The one place where the page reads the engine's table of rules: each rule takes (upstream
-    gradient, output, inputs...) and returns upstream gradient times the local derivative.
-    """
-    rule = DERIVATIVES[node.op][position]
-    operands = [p.data if isinstance(p, Value) else p for p in node.parents]
-    return float(rule(upstream, node.data, *operands))
 
 
 def to_html(
@@ -213,7 +179,9 @@ class _Story:
         self.id = {value: f"v{i}" for i, value in enumerate(self.order)}
         self.root = outputs[0] if len(outputs) == 1 else None
         self.gradient: dict[Value, float] = {}
-        self._locals: dict[tuple[Value, Value], float] = {}
+        # Each operation's local derivative for each operand position, d node / d operand, from
+        # the registry's partials (filled in by the backward walk).
+        self.local: dict[tuple[Value, int], float] = {}
         # The operations each Value feeds, each once, in reading order.
         users: dict[Value, dict[Value, None]] = {value: {} for value in order}
         for node in order:
@@ -284,11 +252,12 @@ class _Story:
         if value.is_leaf:
             return ""
         operands = [self.shown_operand(p) for p in value.parents]
-        return f"{self.name[value]} = {_apply(value.op, operands)}"
+        return f"{self.name[value]} = {OPERATIONS[value.op].written(*operands)}"
 
     def _forward_step(self, value: Value) -> dict[str, object]:
         numbers = [self.show(p.data if isinstance(p, Value) else p) for p in value.parents]
-        text = f"{self._formula(value)} = {_apply(value.op, numbers)} = {self.show(value.data)}"
+        written = OPERATIONS[value.op].written(*numbers)
+        text = f"{self._formula(value)} = {written} = {self.show(value.data)}"
         return {
             "kind": "forward",
             "node": self.id[value],
@@ -298,10 +267,10 @@ class _Story:
         }
 
     def _backward_steps(self, root: Value, first: int) -> list[dict[str, object]]:
-        """The engine's backward, step by step, the first numbered `first`: each node in the
-        engine's order hands each of its Value inputs the contribution (its gradient) times (the
-        local derivative). The sums are the page's gradients (`self.gradient`): computed here,
-        with the engine's rules, so that no hook runs and no `grad` changes."""
+        """The engine's backward, step by step, the first numbered `first`: the engine's walk
+        (`reverse_edges`), each operation handing each Value operand its gradient times the local
+        derivative (the registry's partial). The sums are the page's gradients (`self.gradient`):
+        computed here, so that no hook runs and no `grad` changes."""
         out = self.name[root]
         so_far: dict[Value, float] = {root: 1.0}
         self.finished_at[root] = first
@@ -318,27 +287,30 @@ class _Story:
                 "targets": [],
             }
         ]
-        for node, edges in _walk(root, self.order):
+        for node, edges in itertools.groupby(reverse_edges(root), key=lambda edge: edge[0]):
             upstream = so_far[node]
             name = self.name[node]
             lines = []
             grads: dict[str, str] = {}
             targets = []
-            for position, parent in edges:
-                local = local_derivative(node, position)
+            rules = self._rules(node)
+            operands = [p.data if isinstance(p, Value) else p for p in node.parents]
+            partials = OPERATIONS[node.op].partials
+            for _, position, parent in edges:
+                local = float(partials[position](1.0, node.data, *operands))
+                self.local[node, position] = local
                 target = self.name[parent]
                 partial = f"∂{name}/∂{target}"
                 chain = f"d{out}/d{name} · {partial}"
                 product = f"{self.show(upstream)} · {self.show(local)}"
-                total = contribution(node, position, upstream)
+                total = float(partials[position](upstream, node.data, *operands))  # the engine's
                 earlier = so_far.get(parent)
                 if earlier is not None:
                     total += earlier
                     chain = f"{self.show(earlier)} (so far) + {chain}"
                     product = f"{self.show(earlier)} + {product}"
-                rule = self._rule(node, position)
-                local_text = f"{partial} = {rule}"
-                if rule != self.show(local):  # "∂t9/∂t8 = 1 = 1" would say nothing
+                local_text = f"{partial} = {rules[position]}"
+                if rules[position] != self.show(local):  # "∂t9/∂t8 = 1 = 1" would say nothing
                     local_text += f" = {self.show(local)}"
                 line = f"{local_text}\nd{out}/d{target} = {chain} = {product} = {self.show(total)}"
                 if earlier is not None:
@@ -360,14 +332,24 @@ class _Story:
         self.gradient = {value: so_far.get(value, 0.0) for value in self.order}
         return steps
 
-    def _rule(self, node: Value, position: int) -> str:
-        rules = _RULES.get(node.op)
-        if rules is None:
-            return f"the local derivative of {node.op}"
-        names = [self.shown_operand(p) for p in node.parents]
-        return rules[position].format(
-            a=names[0], b=names[1] if len(names) > 1 else "", out=self.name[node]
-        )
+    def _rules(self, node: Value) -> list[str]:
+        """The local derivative for each operand of `node`, as a formula in the page's names:
+        the registry's partials run on stand-ins that write what they compute (``h1 * (1 - h1)``
+        for a sigmoid), so an operation of the user's own reads like a built-in one."""
+        operation = OPERATIONS[node.op]
+        stand_ins = [
+            Expr.name(self.name[p]) if isinstance(p, Value) else Expr.name(self.show(p))
+            for p in node.parents
+        ]
+        rules = []
+        for partial in operation.partials:
+            try:
+                text = as_expr(partial(1.0, Expr.name(self.name[node]), *stand_ins)).text
+            except Exception:  # a rule that cannot run on stand-ins: name it instead
+                text = f"the local derivative of {operation.name}"
+            # The page writes numbers as the boxes show them: 1, not 1.0.
+            rules.append(re.sub(r"(?<![\w.])(\d+)\.0(?![\d.eE])", r"\1", text))
+        return rules
 
     # ------------------------------------------------------------------ chain-rule paths
     def _paths(self, start: Value, root: Value) -> dict[str, object]:
@@ -435,12 +417,13 @@ class _Story:
         return factors
 
     def _hop(self, node: Value, operand: Value) -> float:
-        """d node / d operand, summed over each place `operand` takes among node's inputs."""
-        key = (node, operand)
-        if key not in self._locals:  # paths share their steps: each is worked out once
-            places = [i for i, parent in enumerate(node.parents) if parent is operand]
-            self._locals[key] = sum(local_derivative(node, position) for position in places)
-        return self._locals[key]
+        """d node / d operand: the backward walk's local derivatives, summed over each place
+        `operand` takes among node's operands."""
+        return sum(
+            self.local[node, position]
+            for position, parent in enumerate(node.parents)
+            if parent is operand
+        )
 
     def _routes(self, start: Value, root: Value) -> list[list[Value]]:
         """Up to MAX_PATHS routes from `start` to the output (one in a large graph): the Values
@@ -468,30 +451,12 @@ class _Story:
         return routes
 
 
-def _walk(root: Value, order: list[Value]) -> list[tuple[Value, list[tuple[int, Value]]]]:
-    """The engine's backward walk from `root`: each operation in the order backward reaches it,
-    with the (position, operand) of each Value operand in the order it receives its part."""
-    return [
-        (node, [(i, p) for i, p in enumerate(node.parents) if isinstance(p, Value)])
-        for node in reversed(order)
-        if not node.is_leaf
-    ]
-
-
 def _shortened(items: list[str]) -> list[str]:
     """`items`, or its first and last few with the number left out between them."""
     if len(items) <= MAX_ROUTE:
         return items
     keep = MAX_ROUTE // 2
     return [*items[:keep], f"({len(items) - 2 * keep} more)", *items[-keep:]]
-
-
-def _apply(op: str, operands: list[str]) -> str:
-    if op in _INFIX and len(operands) == 2:
-        return f"{operands[0]} {op} {operands[1]}"
-    if op == "neg":
-        return f"-({operands[0]})"
-    return f"{op}({', '.join(operands)})"
 
 
 def _names(order: list[Value]) -> dict[Value, str]:
