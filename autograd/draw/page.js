@@ -228,9 +228,10 @@
       const item = document.createElement("pre");
       item.className = "path";
       const result = count === "1" ? total : path.value;
-      item.textContent =
-        (count === "1" ? "" : `path ${i + 1}: `) +
-        `${path.symbols}\n  = ${path.numbers}\n  = ${result}`;
+      let text = (count === "1" ? "" : `path ${i + 1}: `) + path.symbols;
+      if (path.numbers) text += `\n  = ${path.numbers}`;
+      if (path.numbers && path.numbers !== result) text += `\n  = ${result}`;
+      item.textContent = text;
       const route = document.createElement("div");
       route.className = "route";
       route.textContent = path.route;

@@ -111,7 +111,7 @@ def to_html(
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, not {type(title).__name__}")
     order = order_within(outputs, max_nodes)
-    story = _Story(outputs, order, digits)
+    story = Story(outputs, order, digits)
     if not title:
         title = "Backpropagation through " + ", ".join(story.name[output] for output in outputs)
     data = story.data(title)  # also the page's gradients, drawn in its boxes
@@ -169,8 +169,9 @@ def in_frame(page: str, height: int = 640) -> str:
 _Link = tuple[Value, "_Link | None"]
 
 
-class _Story:
-    """Everything the page shows, computed once, in Python, by the engine's walk and rules."""
+class Story:
+    """Everything the page shows, computed once, in Python, by the engine's walk and rules
+    (internal: `explain` tells the same story in a terminal)."""
 
     def __init__(self, outputs: tuple[Value, ...], order: list[Value], digits: int) -> None:
         self.digits = digits
@@ -209,7 +210,7 @@ class _Story:
         for number, value in enumerate((v for v in self.order if not v.is_leaf), start=1):
             self.computed_at[value] = number
         root = self.root
-        backward = self._backward_steps(root, first=1 + len(forward)) if root is not None else []
+        backward = self.backward_steps(root, first=1 + len(forward)) if root is not None else []
         nodes = []
         for value in self.order:
             node: dict[str, object] = {
@@ -224,7 +225,7 @@ class _Story:
                 node["grad"] = repr(self.gradient[value])
                 node["shownGrad"] = self.show(self.gradient[value])
                 node["finishedAt"] = self.finished_at[value]
-                node["paths"] = self._paths(value, root)
+                node["paths"] = self.paths(value, root)
             nodes.append(node)
         start = {
             "kind": "start",
@@ -266,7 +267,7 @@ class _Story:
             "shownData": self.show(value.data),
         }
 
-    def _backward_steps(self, root: Value, first: int) -> list[dict[str, object]]:
+    def backward_steps(self, root: Value, first: int) -> list[dict[str, object]]:
         """The engine's backward, step by step, the first numbered `first`: the engine's walk
         (`reverse_edges`), each operation handing each Value operand its gradient times the local
         derivative (the registry's partial). The sums are the page's gradients (`self.gradient`):
@@ -352,7 +353,7 @@ class _Story:
         return rules
 
     # ------------------------------------------------------------------ chain-rule paths
-    def _paths(self, start: Value, root: Value) -> dict[str, object]:
+    def paths(self, start: Value, root: Value) -> dict[str, object]:
         """The paths from `start` to the output, written as the article writes its chain rule:
         ``dL/dw1 = dL/do1 · do1/dh1 · dh1/dw1``.
 
@@ -374,7 +375,7 @@ class _Story:
             product = math.prod(factor for _, _, factor in factors)
             names = _shortened([self.name[start], *(self.name[node] for node in route)])
             if not factors:  # start is the output itself
-                symbols, numbers = f"{symbol} = 1: the output itself", "1"
+                symbols, numbers = f"{symbol} = 1: the output itself", ""
             elif len(factors) == 1:  # one operation: its local derivative
                 upper, below, factor = factors[0]
                 symbols, numbers = f"{symbol} = ∂{upper}/∂{below}", self.show(factor)
