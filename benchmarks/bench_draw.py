@@ -3,6 +3,7 @@
     python benchmarks/bench_draw.py                      # 100, 1000, 2000 and 5000 nodes
     python benchmarks/bench_draw.py 300 3000 --timeout 60
     python benchmarks/bench_draw.py 2000 --page          # to_html's page, opened in Chromium
+    python benchmarks/bench_draw.py --notebook           # what a notebook displays (IPython)
 
 Graph shapes, each grown to about the requested number of nodes (Values, operations, constants):
 
@@ -242,13 +243,51 @@ def bench_pages(sizes: list[int], timeout: float, shape: str) -> None:
         driver.quit()
 
 
+def bench_notebook() -> None:
+    """What IPython's display machinery makes of Values and models: seconds (median of 5) and
+    bytes of everything it puts into the notebook, with `DisplayFormatter().format`."""
+    import statistics
+
+    from IPython.core.formatters import DisplayFormatter
+
+    formatter = DisplayFormatter()
+    cases: list[tuple[str, object]] = []
+    for sizes in ([2, 1], [4, 1], [16, 16, 1]):
+        name = "-".join(map(str, [2, *sizes]))
+        model = MLP(2, sizes, seed=0)
+        loss = mse_loss([1.0], model([1.0, 2.0]))
+        loss.backward()
+        cases += [(f"{name} model", model), (f"{name} one-sample loss", loss)]
+    print("notebook display (IPython DisplayFormatter().format): median of 5")
+    print(f"{'object':>26} {'nodes':>6} {'seconds':>8} {'KB':>8}  MIME types")
+    for name, shown in cases:
+        seconds = []
+        for _ in range(5):
+            start = time.perf_counter()
+            data, _ = formatter.format(shown)
+            seconds.append(time.perf_counter() - start)
+        size = sum(len(str(text).encode()) for text in data.values())
+        nodes = count_nodes(shown) if isinstance(shown, Value) else "-"
+        print(
+            f"{name:>26} {nodes:>6} {statistics.median(seconds):>8.3f} {size / 1e3:>8.1f}  "
+            + ", ".join(sorted(data)),
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=SIZES, help="node counts to reach")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per render")
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     parser.add_argument("--page", action="store_true", help="time to_html pages in Chromium")
+    parser.add_argument(
+        "--notebook", action="store_true", help="time notebook displays (needs IPython)"
+    )
     args = parser.parse_args()
+    if args.notebook:
+        bench_notebook()
+        return
     if args.page:
         bench_pages(args.sizes, args.timeout, "chain" if args.shapes == ["chain"] else "model")
         return

@@ -43,6 +43,7 @@ from nn import (
     Neuron,
     model_to_dot,
     model_to_svg,
+    mse_loss,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -187,10 +188,35 @@ def test_several_outputs_are_drawn_together():
     assert sorted(texts(node)[0] for node in outputs) == ["data -2", "data 1"]
 
 
-def test_a_notebook_shows_the_value_drawn():
+def test_a_notebook_shows_the_value_drawn_once():
     _, _, h = article_neuron()
-    svg = h._repr_mimebundle_()["image/svg+xml"]
+    bundle = h._repr_mimebundle_()
+    # One representation per display: the page (which holds the drawing), and the text repr.
+    assert sorted(bundle) == ["text/html", "text/plain"]
+    assert bundle["text/html"].startswith("<iframe srcdoc=")
+    assert not hasattr(Value, "_repr_html_") and not hasattr(Value, "_repr_svg_")
+    # A notebook that takes SVG only gets the drawing alone.
+    svg = h._repr_mimebundle_(include={"image/svg+xml"})["image/svg+xml"]
     assert "w1" in node_texts(svg)["v0"] + node_texts(svg)["v1"]
+
+
+def test_a_notebook_sums_up_a_graph_too_large_to_draw_inline():
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = mse_loss([1.0], model([1.0, 2.0]))
+    loss.label = "loss"
+    bundle = loss._repr_mimebundle_()  # its time: python benchmarks/bench_draw.py --notebook
+    model_bundle = model._repr_mimebundle_()
+    page = bundle["text/html"]
+    assert len(page.encode()) < 300_000 and "<iframe" not in page
+    # Its counts: 2*16+16 + 16*16+16 + 16+1 = 337 parameters among 337 leaves (the inputs are
+    # constants); 16+16+1 sigmoids.
+    assert "337 leaves" in page and "sigmoid: 33" in page
+    assert f"loss = {loss.data:.4g}" in page
+    assert "to_html(value, &quot;graph.html&quot;)" in page
+    summary = model_bundle["text/html"]
+    assert "MLP 2 → 16 sigmoid → 16 sigmoid → 1 sigmoid" in summary
+    assert '<td style="text-align: left">337</td>' in summary
+    assert "model_to_html" in summary and "<iframe" not in summary
 
 
 def test_to_svg_writes_the_file_it_returns(tmp_path):

@@ -26,7 +26,7 @@ from autograd import Value, to_html, to_svg, topological_order
 from autograd.draw import RENDERER_ENV
 from demos import article
 from nn import EMILY, MLP, PARAMETER_NAMES, model_to_html, model_to_svg
-from nn.draw import model_repr_html
+from nn.draw import model_mimebundle
 
 
 @pytest.fixture(scope="module")
@@ -314,14 +314,14 @@ def test_notebook_frames_step_too(browser, page, tmp_path, monkeypatch):
     finally:
         browser.driver.switch_to.default_content()
     assert path.exists()
-    model_frame = model_repr_html(MLP(2, [2, 1], seed=0))
-    assert model_frame is not None and "neuron h1" in model_frame
-    assert model_repr_html(object()) is None
+    model_bundle = model_mimebundle(MLP(2, [2, 1], seed=0))
+    assert model_bundle is not None and "neuron h1" in model_bundle["text/html"]
+    assert model_mimebundle(object()) is None  # type: ignore[arg-type]
     monkeypatch.setenv(RENDERER_ENV, str(tmp_path / "no-such-dot"))
     with pytest.warns(RuntimeWarning, match="cannot draw this Value"):
         assert loss._repr_mimebundle_() is None
     with pytest.warns(RuntimeWarning, match="cannot draw this model"):
-        assert model_repr_html(MLP(2, [1], seed=0)) is None
+        assert model_mimebundle(MLP(2, [1], seed=0)) is None
 
 
 def test_model_page_without_a_target_steps_back_from_the_output(browser, page):
