@@ -53,7 +53,7 @@ from autograd.graph import as_roots, depths, value_parents
 from autograd.operations import OPERATIONS
 
 if TYPE_CHECKING:
-    from autograd.draw.dot import Group
+    from autograd.draw.groups import Group
 
 MAX_PATHS = 3
 """Chain-rule paths written out per Value; the page says how many more there are. (In a deep
@@ -492,59 +492,11 @@ def _page(drawings: list[tuple[str, str]], data: dict[str, object]) -> str:
     # Inside <script>, "</" or "<!--" could end or confuse the element: JSON spells "<" another
     # way. Numbers are written as Python's repr, in strings, so NaN and inf are no trouble.
     payload = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
-    script = resources.files("autograd.draw").joinpath("page.js").read_text(encoding="utf-8")
-    style = resources.files("autograd.draw").joinpath("page.css").read_text(encoding="utf-8")
+    folder = resources.files("autograd.draw")
+    script = folder.joinpath("page.js").read_text(encoding="utf-8")
+    style = folder.joinpath("page.css").read_text(encoding="utf-8")
+    # page.html: the page around them. Its Content-Security-Policy allows only what the page
+    # itself holds, so no request can leave it.
+    template = folder.joinpath("page.html").read_text(encoding="utf-8")
     title = html.escape(str(data["title"]))
-    return _TEMPLATE.format(title=title, style=style, svg=svg, data=payload, script=script)
-
-
-# The Content-Security-Policy allows only what the page itself holds: no request can leave it.
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; \
-script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-{style}</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<p class="help">Step with <kbd>→</kbd> and <kbd>←</kbd>, play or pause with <kbd>Space</kbd>,
-start again with <kbd>Home</kbd>, jump to the end with <kbd>End</kbd>, zoom with <kbd>+</kbd>,
-<kbd>-</kbd> and <kbd>0</kbd>, drag to move around. Click a Value to see its chain-rule paths.</p>
-</header>
-<nav id="controls">
-<button id="reset" title="Start again (Home)">Reset</button>
-<button id="back" title="Step back (←)">◀ Back</button>
-<button id="play" title="Play or pause (Space)">▶ Play</button>
-<button id="step" title="Step (→)">Step ▶</button>
-<input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
-<span id="counter"></span>
-<span class="zoom"><button id="zoom-out" title="Zoom out (-)">&minus;</button>\
-<button id="zoom-fit" title="Fit the window, as far as the text stays readable (0)">fit</button>\
-<button id="zoom-in" title="Zoom in (+)">+</button></span>
-</nav>
-<main>
-<section id="graph">
-{svg}</section>
-<aside id="explanation">
-<h2 id="phase"></h2>
-<pre id="step-text"></pre>
-<div id="node-panel" hidden>
-<h2 id="node-name"></h2>
-<pre id="node-text"></pre>
-<div id="node-paths"></div>
-</div>
-</aside>
-</main>
-<noscript>Stepping needs JavaScript; the drawing above shows the final numbers.</noscript>
-<script type="application/json" id="data">{data}</script>
-<script>
-{script}</script>
-</body>
-</html>
-"""
+    return template.format(title=title, style=style, svg=svg, data=payload, script=script)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
-    from autograd.draw.dot import Group
+    from autograd.draw.groups import Group
 
 RENDERER_ENV = "BACKPROPLAB_DOT"
 """Environment variable naming a renderer command that takes DOT on stdin and ``-Tsvg``."""
