@@ -66,6 +66,11 @@ def to_dot(
     (an invisible edge). `direction` is "LR" (inputs on the left) or "TB" (inputs on top, which
     suits a narrow page). The same graph and options always give byte-identical DOT.
 
+    Each box shows the `grad` the latest `backward()` left; when no backward pass has reached the
+    graph (every grad is still 0.0), each shows ``grad —`` and a line under the drawing says so.
+    A Value used by many operations far apart (see `SHARED_USES`) is drawn once, plus a small
+    dashed box with its name beside each use, so that large graphs still lay out.
+
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
     graphviz package call a system ``dot``, which may not be installed.
     """
