@@ -152,7 +152,7 @@ def shaped_direction(order: list[Value]) -> str:
     return "TB" if deepest > 3 * widest else "LR"
 
 
-def in_frame(page: str, height: int = 640) -> str:
+def in_frame(page: str) -> str:
     """`page` inside an ``<iframe>``, for a notebook (internal: notebook displays use it).
 
     A notebook puts HTML output into its own document; in a frame of its own the page's script,
@@ -160,7 +160,7 @@ def in_frame(page: str, height: int = 640) -> str:
     """
     return (
         f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
-        f'style="width: 100%; height: {height}px; border: 1px solid #ddd; resize: vertical">'
+        f'style="width: 100%; height: 640px; border: 1px solid #ddd; resize: vertical">'
         "</iframe>"
     )
 
@@ -190,7 +190,6 @@ class Story:
                 users[parent][node] = None
         self.users = {value: list(found) for value, found in users.items()}
         self.path_count = {value: 0 for value in order}  # paths from each Value to the output
-        self.steps: list[dict[str, object]] = []
         self.finished_at: dict[Value, int] = {}  # the step after which a gradient is complete
         self.computed_at: dict[Value, int] = {}
         if self.root is not None:
