@@ -546,3 +546,15 @@ def test_clicking_a_reference_selects_the_value_it_stands_for(browser, page):
     reference.click()
     assert text_of(browser, "node-name") == "u"
     assert "along 8 paths" in text_of(browser, "node-paths")  # one through each use
+
+
+def test_a_huge_path_count_is_shown_exactly(browser, page):
+    # 60 diamonds in a row: 2**60 paths from x to the output; the page writes 3 of them and
+    # names the rest exactly (a float would say 1152921504606847000).
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(60):
+        v = v * 0.5 + v * 0.25
+    page(to_html(v, legend=False, direction="TB"), "#node=x")
+    paths = text_of(browser, "node-paths")
+    assert f"sum over all {2**60} paths ({2**60 - 3} more not shown)" in paths
