@@ -108,7 +108,10 @@ def model_to_html(
     forward steps only). See `autograd.to_html` for the page and its errors.
     """
     page = partial(to_html, path=path, max_nodes=max_nodes, timeout=timeout, title=title)
-    return _draw_forward_pass(model, x, target, loss, page, digits, legend, direction)
+    # The page runs its own backward pass (no hook runs, no grad changes): none is needed here.
+    return _draw_forward_pass(
+        model, x, target, loss, page, digits, legend, direction, backward=False
+    )
 
 
 def model_mimebundle(
@@ -176,8 +179,10 @@ def _draw_forward_pass(
     digits: int,
     legend: bool,
     direction: str,
+    backward: bool = True,
 ) -> Drawing:
-    """Run the model on `x` (and the loss, given a target), then draw it with `draw`."""
+    """Run the model on `x` (and the loss, given a target), then draw it with `draw`, after a
+    backward pass from the loss unless `backward` is False."""
     outputs, groups, inputs = _forward(model, x)
     options: dict[str, Any] = {"digits": digits, "legend": legend, "direction": direction}
     options.update(groups=groups, inputs=inputs)
@@ -190,6 +195,8 @@ def _draw_forward_pass(
     if not error.label:
         error.label = "loss"
     options["hints"] = _layout_hints([error], groups, inputs, direction)
+    if not backward:
+        return draw(error, **options)
     # backward accumulates into the leaves: the parameters and the input Values are zeroed first,
     # so that the drawing shows this sample's gradients alone, and their own gradients are put
     # back after drawing.

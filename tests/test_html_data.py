@@ -228,3 +228,14 @@ def test_explain_sums_the_paths_of_a_value_used_twice():
         explain(loss, Value(1.0))
     with pytest.raises(TypeError, match="two Values"):
         explain(loss, 1.0)
+
+
+def test_a_model_page_runs_no_hook_of_the_models():
+    from nn import MLP, model_to_html
+
+    model = MLP(2, [2, 1], seed=0)
+    calls = []
+    model.parameters()[0].register_hook(lambda g: calls.append(g))
+    data = page_data(model_to_html(model, [1.0, -1.0], 1.0))
+    assert calls == []
+    assert data["steps"][-1]["kind"] == "backward"
