@@ -11,7 +11,8 @@ The parts: `operations` (the registry: one record per operation, its rules and d
 `engine` (`Value`, which records operations, and `no_grad`), `define` (`define_op`, operations of
 your own), `graph` (orders and walks of the recorded graph), `backprop` (the backward pass, `grad`,
 hooks), `functional` (`jacobian`, `hessian`, `hvp`, `vjp`, and forward mode's `jvp`), `check`
-(`gradcheck`), `compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`,
+(`gradcheck`), `manual` (`check_manual`: your own derivation against autograd's, with the search
+in `counterexample`), `compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`,
 `to_svg`, and `to_html`: a page that steps through backprop).
 """
 
@@ -35,6 +36,7 @@ from autograd.draw.explain import explain
 from autograd.engine import Value, is_grad_enabled, no_grad
 from autograd.functional import hessian, hvp, jacobian, jvp, vjp
 from autograd.graph import topological_order
+from autograd.manual import ManualDerivativeError, check_manual
 from autograd.operations import (
     OPERATIONS,
     Operation,
@@ -57,10 +59,12 @@ __all__ = [
     "GradcheckError",
     "GraphTooLargeError",
     "Group",
+    "ManualDerivativeError",
     "Operation",
     "RenderError",
     "RendererNotFoundError",
     "Value",
+    "check_manual",
     "compile_graph",
     "cos",
     "define_op",

@@ -12,6 +12,7 @@ floats among the parents, take part in the arithmetic, and receive no gradient.
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable
 from contextlib import ContextDecorator
@@ -142,6 +143,25 @@ def _unary_method(operation: Operation) -> Callable[[Value], Value]:
     return method
 
 
+_AS_A_NUMBER = (
+    "{what} would turn a Value into a plain number and cut it out of the graph, so that no "
+    "gradient flows through it. Record the operation instead, with a Value method or autograd's "
+    "function (v.exp() or autograd.exp(v), not math.exp(v)), or take the number itself: v.data"
+)
+
+
+def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, object], bool]:
+    def method(self: Value, other: object) -> bool:
+        if isinstance(other, Value):
+            return compare(self.data, other.data)
+        if is_real_number(other):
+            return compare(self.data, float(other))
+        return NotImplemented  # type: ignore[no-any-return]
+
+    method.__name__ = f"__{compare.__name__}__"
+    return method
+
+
 class Value:
     """A scalar that remembers how it was computed, so that it can backpropagate.
 
@@ -198,9 +218,36 @@ class Value:
         op = f", op={self._op!r}" if self._op else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
 
+    # ------------------------------------------------------------------ not a plain number
+    # A Value turned into a float leaves the graph, and every gradient through it would silently
+    # be 0 (``math.exp(w) * x``). So float(), int(), round(), math's functions and bool() refuse,
+    # naming what to write instead; formatting with a spec and comparisons read the data.
     def __float__(self) -> float:
-        """The plain float, so that ``float(v)`` and ``math`` functions accept a Value."""
-        return self.data
+        raise TypeError(_AS_A_NUMBER.format(what="float(), or a math function,"))
+
+    def __int__(self) -> int:
+        raise TypeError(_AS_A_NUMBER.format(what="int()"))
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        raise TypeError(_AS_A_NUMBER.format(what="round()"))
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "the truth of a Value is ambiguous: compare it (if v > 0:) or test its number "
+            "(if v.data:)"
+        )
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats the data; ``f"{v}"`` is the repr."""
+        return format(self.data, spec) if spec else repr(self)
+
+    # <, <=, > and >= compare the data and give a plain bool, as in PyTorch, so that a hand-written
+    # ``x if x > 0 else 0.01 * x`` works. A comparison is not recorded: the graph keeps the branch
+    # that was taken. == and hashing stay identity, since gradients are keyed by Value.
+    __lt__ = _comparison(operator.lt)
+    __le__ = _comparison(operator.le)
+    __gt__ = _comparison(operator.gt)
+    __ge__ = _comparison(operator.ge)
 
     def item(self) -> float:
         """The plain float, as PyTorch's ``tensor.item()``."""

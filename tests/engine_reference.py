@@ -302,7 +302,7 @@ def engine_derivative(case: OpCase, point: tuple[float, ...], key: str) -> float
     for step, name in enumerate(key):
         last = step == len(key) - 1
         (result,) = autograd.grad(result, leaves[case.names.index(name)], create_graph=not last)
-    return float(result)
+    return result.data if isinstance(result, Value) else float(result)
 
 
 def orderings(key: str) -> set[str]:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, compile_graph, no_grad
+from autograd.engine import data_of
 from nn import MLP, PARAMETER_NAMES, ManualNetwork, people
 
 # These tests are about the batch code: small batches run it too (see conftest.py).
@@ -52,7 +53,7 @@ def engine_run(build, sample, parameter_values):
         outputs[0].backward()
     except (ArithmeticError, ValueError) as error:
         return error
-    return [float(o) for o in outputs], [p.grad for p in parameters]
+    return [data_of(o) for o in outputs], [p.grad for p in parameters]
 
 
 def trace(build, sample, parameter_values):

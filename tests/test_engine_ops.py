@@ -53,9 +53,9 @@ def test_label_is_kept_and_settable():
     assert v.label == "bias"
 
 
-def test_float_and_item_give_the_data():
+def test_data_and_item_give_the_number():
     v = Value(np.float32(1.5)) * 2
-    assert float(v) == 3.0
+    assert v.data == 3.0
     assert v.item() == 3.0
     assert type(v.item()) is float
 

@@ -1,12 +1,14 @@
 """The article's hand-derived network against the autograd MLP: what the project promises."""
 
 import math
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograd import ManualDerivativeError, check_manual
 from nn import (
     EMILY,
     FRANK,
@@ -28,12 +30,6 @@ ALICE = ([-2.0, -1.0], 1.0)
 parameter = st.floats(-5, 5, allow_nan=False)
 coordinate = st.floats(-30, 30, allow_nan=False)
 networks = st.fixed_dictionaries({name: parameter for name in PARAMETER_NAMES})
-
-
-def autograd_gradients(network: ManualNetwork, x, y_true) -> dict[str, float]:
-    mlp = network.to_mlp()
-    mse_loss([y_true], [mlp(x)]).backward()
-    return dict(zip(PARAMETER_NAMES, (p.grad for p in mlp.parameters()), strict=True))
 
 
 # ---------------------------------------------------------------------- the article's numbers
@@ -75,14 +71,41 @@ def test_worked_backprop_example_by_autograd():
 
 
 # ---------------------------------------------------------------------- manual == automatic
-@settings(max_examples=150)
-@given(networks, coordinate, coordinate, st.floats(0, 1))
-def test_autograd_gradients_equal_the_hand_derived_ones(parameters, x0, x1, y_true):
-    network = ManualNetwork(parameters)
-    by_hand = network.gradients([x0, x1], y_true)
-    by_autograd = autograd_gradients(network, [x0, x1], y_true)
-    for name in PARAMETER_NAMES:
-        assert math.isclose(by_autograd[name], by_hand[name], rel_tol=1e-9, abs_tol=1e-300), name
+def check_the_article_derivation(**options) -> bool:
+    """The project's promise through the public `check_manual`: over searched weights and samples,
+    the article's hand-derived gradients equal autograd's on the same network."""
+    model = article_network(seed=0)
+
+    def loss(x0, x1, y_true):
+        return mse_loss([y_true], [model([x0, x1])])
+
+    def by_hand(x0, x1, y_true, **parameters):
+        return ManualNetwork(parameters).gradients([x0, x1], y_true)
+
+    return check_manual(
+        loss,
+        by_hand,
+        bounds=[(-30, 30), (-30, 30), (0, 1)],
+        parameters=model.parameters(),
+        parameter_bounds=(-5, 5),
+        rtol=1e-9,
+        atol=1e-300,
+        **options,
+    )
+
+
+def test_autograd_gradients_equal_the_hand_derived_ones():
+    assert check_the_article_derivation(max_examples=150)
+
+
+def test_a_slip_in_the_hand_derived_network_is_caught(monkeypatch):
+    # The article's sigmoid' with a plus: at every number 0, f(0) (1 + f(0)) = 0.75, not 0.25
+    monkeypatch.setattr("nn.article.deriv_sigmoid", lambda x: sigmoid(x) * (1 + sigmoid(x)))
+    with pytest.raises(ManualDerivativeError) as error:
+        check_the_article_derivation()
+    assert set(error.value.point.values()) == {0.0}
+    # dL/dy_pred = -2 (0 - 0.5) = 1, so dL/db3 = 1 * 0.75 with the slip, 1 * 0.25 without
+    assert re.search(r"dL/db3 +0\.75 +0\.25 ", str(error.value))
 
 
 @settings(max_examples=40)
