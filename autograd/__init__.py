@@ -32,6 +32,7 @@ from autograd.draw import (
     to_html,
     to_svg,
 )
+from autograd.draw.explain import explain
 from autograd.engine import Value, is_grad_enabled, no_grad
 from autograd.functional import hessian, hvp, jacobian, jvp, vjp
 from autograd.graph import topological_order
@@ -68,6 +69,7 @@ __all__ = [
     "cos",
     "define_op",
     "exp",
+    "explain",
     "grad",
     "gradcheck",
     "hessian",

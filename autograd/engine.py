@@ -324,7 +324,7 @@ class Value:
         (`autograd.draw.notebook`), so that the engine never imports it."""
         from autograd.draw.notebook import mimebundle
 
-        return mimebundle(self)
+        return mimebundle(self, include, exclude)  # type: ignore[arg-type]
 
     @staticmethod
     def apply_operation(operation: Operation, *operands: object) -> Value:

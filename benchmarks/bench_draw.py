@@ -3,6 +3,7 @@
     python benchmarks/bench_draw.py                      # 100, 1000, 2000 and 5000 nodes
     python benchmarks/bench_draw.py 300 3000 --timeout 60
     python benchmarks/bench_draw.py 2000 --page          # to_html's page, opened in Chromium
+    python benchmarks/bench_draw.py --notebook           # what a notebook displays (IPython)
 
 Graph shapes, each grown to about the requested number of nodes (Values, operations, constants):
 
@@ -10,14 +11,19 @@ Graph shapes, each grown to about the requested number of nodes (Values, operati
   layers in boxes (clusters): what a user of this project draws;
 * narrow, wide: the same kind of network as bare Values, no boxes, 4 and 8 neurons per layer;
 * tangle: a worst case, where each new Value adds or multiplies two Values picked at random among
-  all earlier ones, so that edges run across the whole picture.
+  all earlier ones, so that edges run across the whole picture;
+* chain: an unrolled recurrence, h = tanh(w * h + u) step after step, reusing the same two
+  weights at every step: drawn with an edge from w and u to every use, it did not lay out in
+  600 s; drawn as `autograd.draw.dot.shared_values` draws it (once, plus a small reference
+  beside each use) it does.
 
 Each renderer found (graphviz-pure, a system dot) renders each graph once. A render that outlasts
 the timeout is reported as such rather than waited for. These figures chose
 `autograd.draw.MAX_NODES`.
 
-With ``--page``, each model graph is written as a stepping page (`nn.model_to_html`) instead, and
-opened from file:// in headless Chromium (Debian's chromium and chromium-driver, through Selenium):
+With ``--page``, each model graph (with ``--page --shapes chain``, each chain) is written as a
+stepping page (`nn.model_to_html`, `to_html`) instead, and opened from file:// in headless
+Chromium (Debian's chromium and chromium-driver, through Selenium):
 the time to write the page, its size, and how long the browser takes from the start of navigation
 to the end of the load event (the page's script has run) and to the first frame drawn after it,
 the median of 5 openings each in a fresh tab; and, for comparison, the first frame of the same
@@ -34,7 +40,7 @@ import sysconfig
 import time
 from collections.abc import Callable
 
-from autograd import Value, to_dot
+from autograd import Value, to_dot, to_html
 from autograd.draw import count_nodes
 from nn import MLP, model_to_dot, model_to_html, mse_loss
 
@@ -85,6 +91,16 @@ def tangle(target_nodes: int) -> Value:
     return sum(values[1:], values[0])
 
 
+def chain(target_nodes: int) -> Value:
+    """h = tanh(w * h + u), unrolled until the graph has `target_nodes` nodes (6 a step)."""
+    w, u = Value(0.9, label="w"), Value(0.1, label="u")
+    h = Value(0.5, label="h0")
+    for _ in range(max(1, (target_nodes - 3) // 6)):
+        h = (w * h + u).tanh()
+    h.label = "h"
+    return h
+
+
 def _values(build: Callable[[int], Value]) -> Callable[[int], tuple[int, Callable[[], str]]]:
     def graph(size: int) -> tuple[int, Callable[[], str]]:
         root = build(size)
@@ -100,6 +116,7 @@ SHAPES: dict[str, Callable[[int], tuple[int, Callable[[], str]]]] = {
     "narrow": _values(lambda size: perceptron(size, 4)),
     "wide": _values(lambda size: perceptron(size, 8)),
     "tangle": _values(tangle),
+    "chain": _values(chain),
 }
 
 
@@ -141,7 +158,19 @@ def page_model(target_nodes: int) -> tuple[MLP, list[float]]:
     return MLP(4, [4] * depth + [1], seed=0), x
 
 
-def bench_pages(sizes: list[int], timeout: float) -> None:
+def model_page(size: int, timeout: float) -> tuple[int, str]:
+    model, x = page_model(size)
+    nodes = count_nodes(mse_loss([1.0], [model(x)]))
+    return nodes, model_to_html(model, x, 1.0, max_nodes=max(nodes, 2000), timeout=timeout)
+
+
+def chain_page(size: int, timeout: float) -> tuple[int, str]:
+    root = chain(size)
+    nodes = count_nodes(root)
+    return nodes, to_html(root, max_nodes=max(nodes, 2000), timeout=timeout)
+
+
+def bench_pages(sizes: list[int], timeout: float, shape: str) -> None:
     import statistics
     import tempfile
     from pathlib import Path
@@ -175,10 +204,9 @@ def bench_pages(sizes: list[int], timeout: float) -> None:
     )
     try:
         for size in sizes:
-            model, x = page_model(size)
-            nodes = count_nodes(mse_loss([1.0], [model(x)]))
             start = time.perf_counter()
-            html = model_to_html(model, x, 1.0, max_nodes=max(nodes, 2000), timeout=timeout)
+            make = chain_page if shape == "chain" else model_page
+            nodes, html = make(size, timeout)
             write_seconds = time.perf_counter() - start
             folder = Path(tempfile.mkdtemp(prefix="bench-draw-"))
             path = folder / "page.html"
@@ -205,7 +233,7 @@ def bench_pages(sizes: list[int], timeout: float) -> None:
             load = statistics.median(load for load, _ in times[path])
             frame = statistics.median(frame for _, frame in times[path])
             bare_frame = statistics.median(frame for _, frame in times[bare])
-            steps = html.count('"kind": "')
+            steps = html.count('"kind":')
             print(
                 f"{nodes:>6} {write_seconds:>8.2f} {len(html.encode()) / 1e6:>6.2f} "
                 f"{load:>8.0f} {frame:>9.0f} {bare_frame:>12.0f} {steps:>6}",
@@ -215,15 +243,53 @@ def bench_pages(sizes: list[int], timeout: float) -> None:
         driver.quit()
 
 
+def bench_notebook() -> None:
+    """What IPython's display machinery makes of Values and models: seconds (median of 5) and
+    bytes of everything it puts into the notebook, with `DisplayFormatter().format`."""
+    import statistics
+
+    from IPython.core.formatters import DisplayFormatter
+
+    formatter = DisplayFormatter()
+    cases: list[tuple[str, object]] = []
+    for sizes in ([2, 1], [4, 1], [16, 16, 1]):
+        name = "-".join(map(str, [2, *sizes]))
+        model = MLP(2, sizes, seed=0)
+        loss = mse_loss([1.0], model([1.0, 2.0]))
+        loss.backward()
+        cases += [(f"{name} model", model), (f"{name} one-sample loss", loss)]
+    print("notebook display (IPython DisplayFormatter().format): median of 5")
+    print(f"{'object':>26} {'nodes':>6} {'seconds':>8} {'KB':>8}  MIME types")
+    for name, shown in cases:
+        seconds = []
+        for _ in range(5):
+            start = time.perf_counter()
+            data, _ = formatter.format(shown)
+            seconds.append(time.perf_counter() - start)
+        size = sum(len(str(text).encode()) for text in data.values())
+        nodes = count_nodes(shown) if isinstance(shown, Value) else "-"
+        print(
+            f"{name:>26} {nodes:>6} {statistics.median(seconds):>8.3f} {size / 1e3:>8.1f}  "
+            + ", ".join(sorted(data)),
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=SIZES, help="node counts to reach")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per render")
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     parser.add_argument("--page", action="store_true", help="time to_html pages in Chromium")
+    parser.add_argument(
+        "--notebook", action="store_true", help="time notebook displays (needs IPython)"
+    )
     args = parser.parse_args()
+    if args.notebook:
+        bench_notebook()
+        return
     if args.page:
-        bench_pages(args.sizes, args.timeout)
+        bench_pages(args.sizes, args.timeout, "chain" if args.shapes == ["chain"] else "model")
         return
     commands = renderers()
     print(f"renderers: {commands or 'none found'}")

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from autograd import Group, Value, to_dot, to_html, to_svg
-from autograd.draw import DEFAULT_TIMEOUT, MAX_NODES, GraphTooLargeError, RenderError
+from autograd.draw import DEFAULT_TIMEOUT, MAX_NODES, GraphTooLargeError, RenderError, count_nodes
+from autograd.draw.dot import format_number
+from autograd.draw.notebook import NOTEBOOK_NODES, summary
 from autograd.draw.page import in_frame
 from autograd.graph import depths, topological_order, value_parents
 from nn.checks import Input, as_inputs
@@ -106,25 +108,66 @@ def model_to_html(
     forward steps only). See `autograd.to_html` for the page and its errors.
     """
     page = partial(to_html, path=path, max_nodes=max_nodes, timeout=timeout, title=title)
-    return _draw_forward_pass(model, x, target, loss, page, digits, legend, direction)
+    # The page runs its own backward pass (no hook runs, no grad changes): none is needed here.
+    return _draw_forward_pass(
+        model, x, target, loss, page, digits, legend, direction, backward=False
+    )
 
 
-def model_repr_html(model: Module) -> str | None:
-    """What a notebook shows for a model: its page (`model_to_html`) for the input of all ones.
+def model_mimebundle(
+    model: Module, include: Container[str] | None = None, exclude: Container[str] | None = None
+) -> dict[str, str] | None:
+    """What a notebook shows for a model: its page (`model_to_html`) for the input of all ones,
+    or, for a model whose drawing is larger than `NOTEBOOK_NODES`, a summary (its layers, its
+    parameter count, its output, and how to open the page). One representation per display.
 
     All ones, so that every weight's gradient is nonzero and the backward pass has something to
     show (zeros would stop every first-layer gradient). Models other than a Neuron, a Layer or an
-    MLP give None; when the page cannot be drawn (no renderer, too large a model, a renderer
-    failure) it warns with the reason and gives None, so the notebook shows the text repr.
+    MLP give None; when the page cannot be drawn (no renderer, a renderer failure) it warns with
+    the reason and gives None, so the notebook shows the text repr.
     """
     if not isinstance(model, (Neuron, Layer, MLP)):
         return None
+    html_wanted = (include is None or "text/html" in include) and not (
+        exclude is not None and "text/html" in exclude
+    )
+    if not html_wanted:
+        return None
+    ones = [1.0] * model.nin
+    outputs, _, _ = _forward(model, ones)
+    nodes = count_nodes(outputs)
+    if nodes > NOTEBOOK_NODES:
+        return {"text/html": _model_summary(model, outputs, nodes), "text/plain": repr(model)}
     try:
-        page = model_to_html(model, [1.0] * model.nin)
+        page = model_to_html(model, ones)
     except (RenderError, GraphTooLargeError) as error:
         warnings.warn(f"cannot draw this model: {error}", RuntimeWarning, stacklevel=2)
         return None
-    return in_frame(page)
+    return {"text/html": in_frame(page), "text/plain": repr(model)}
+
+
+def _model_summary(model: Module, outputs: list[Value], nodes: int) -> str:
+    layers = list(model.layers) if isinstance(model, MLP) else [model]
+    sizes = [str(model.nin)]
+    for layer in layers:
+        assert isinstance(layer, (Neuron, Layer))  # an MLP's layers, or the model itself
+        width = layer.nout if isinstance(layer, Layer) else 1
+        sizes.append(f"{width} {layer.activation}")
+    shown = ", ".join(format_number(output.data, 4) for output in outputs[:8])
+    if len(outputs) > 8:
+        shown += f", ... ({len(outputs)} outputs)"
+    return summary(
+        f"{type(model).__name__} {' → '.join(sizes)}",
+        [
+            ("parameters", str(len(model.parameters()))),
+            ("output for the input of all ones", shown),
+            ("drawing", f"{nodes} nodes, more than the {NOTEBOOK_NODES} drawn inline"),
+        ],
+        [
+            f"nn.model_to_html(model, {[1.0] * min(model.nin, 4)}{', ...' if model.nin > 4 else ''}"
+            ', path="model.html")  # a page that steps through it; open the file in a browser',
+        ],
+    )
 
 
 def _draw_forward_pass(
@@ -136,8 +179,10 @@ def _draw_forward_pass(
     digits: int,
     legend: bool,
     direction: str,
+    backward: bool = True,
 ) -> Drawing:
-    """Run the model on `x` (and the loss, given a target), then draw it with `draw`."""
+    """Run the model on `x` (and the loss, given a target), then draw it with `draw`, after a
+    backward pass from the loss unless `backward` is False."""
     outputs, groups, inputs = _forward(model, x)
     options: dict[str, Any] = {"digits": digits, "legend": legend, "direction": direction}
     options.update(groups=groups, inputs=inputs)
@@ -150,6 +195,8 @@ def _draw_forward_pass(
     if not error.label:
         error.label = "loss"
     options["hints"] = _layout_hints([error], groups, inputs, direction)
+    if not backward:
+        return draw(error, **options)
     # backward accumulates into the leaves: the parameters and the input Values are zeroed first,
     # so that the drawing shows this sample's gradients alone, and their own gradients are put
     # back after drawing.

@@ -195,6 +195,8 @@ def _sum(terms: Sequence[Value]) -> Value:
 
 
 def _mean(terms: Sequence[Value]) -> Value:
+    if len(terms) == 1:  # the article's one-sample loss is (1 - o1)², with no "/ 1" to draw
+        return terms[0]
     return _sum(terms) / len(terms)
 
 

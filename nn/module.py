@@ -121,11 +121,12 @@ class Module:
         """
         return load_module(self, path, as_count(max_bytes, "max_bytes"))
 
-    def _repr_html_(self) -> str | None:
-        """Jupyter's rich display: the model drawn (see `nn.draw`); None falls back to repr."""
-        from nn.draw import model_repr_html  # drawing loads graphviz: only when asked to draw
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str] | None:
+        """Jupyter's rich display: the model drawn, or summed up when large (`nn.draw`); None
+        falls back to repr."""
+        from nn.draw import model_mimebundle  # drawing loads graphviz: only when asked to draw
 
-        return model_repr_html(self)
+        return model_mimebundle(self, include, exclude)
 
 
 class Neuron(Module):

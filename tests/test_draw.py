@@ -31,6 +31,7 @@ from autograd import (
     to_dot,
     to_html,
     to_svg,
+    topological_order,
 )
 from autograd.draw import COLOURS, RENDERER_ENV, count_nodes
 from nn import (
@@ -42,6 +43,7 @@ from nn import (
     Neuron,
     model_to_dot,
     model_to_svg,
+    mse_loss,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -170,7 +172,7 @@ def test_gradient_graph_values_are_drawn_by_their_data():
 def test_a_lone_value_is_the_output():
     svg = to_svg(Value(4.0, label="alone"), legend=False)
     (node,) = shapes(svg, "node").values()
-    assert texts(node) == ["alone", "data 4", "grad 0"]
+    assert texts(node) == ["alone", "data 4", "grad —"]  # no backward() yet
     assert fill(node) == COLOURS["output"]
 
 
@@ -186,10 +188,35 @@ def test_several_outputs_are_drawn_together():
     assert sorted(texts(node)[0] for node in outputs) == ["data -2", "data 1"]
 
 
-def test_a_notebook_shows_the_value_drawn():
+def test_a_notebook_shows_the_value_drawn_once():
     _, _, h = article_neuron()
-    svg = h._repr_mimebundle_()["image/svg+xml"]
+    bundle = h._repr_mimebundle_()
+    # One representation per display: the page (which holds the drawing), and the text repr.
+    assert sorted(bundle) == ["text/html", "text/plain"]
+    assert bundle["text/html"].startswith("<iframe srcdoc=")
+    assert not hasattr(Value, "_repr_html_") and not hasattr(Value, "_repr_svg_")
+    # A notebook that takes SVG only gets the drawing alone.
+    svg = h._repr_mimebundle_(include={"image/svg+xml"})["image/svg+xml"]
     assert "w1" in node_texts(svg)["v0"] + node_texts(svg)["v1"]
+
+
+def test_a_notebook_sums_up_a_graph_too_large_to_draw_inline():
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = mse_loss([1.0], model([1.0, 2.0]))
+    loss.label = "loss"
+    bundle = loss._repr_mimebundle_()  # its time: python benchmarks/bench_draw.py --notebook
+    model_bundle = model._repr_mimebundle_()
+    page = bundle["text/html"]
+    assert len(page.encode()) < 300_000 and "<iframe" not in page
+    # Its counts: 2*16+16 + 16*16+16 + 16+1 = 337 parameters among 337 leaves (the inputs are
+    # constants); 16+16+1 sigmoids.
+    assert "337 leaves" in page and "sigmoid: 33" in page
+    assert f"loss = {loss.data:.4g}" in page
+    assert "to_html(value, &quot;graph.html&quot;)" in page
+    summary = model_bundle["text/html"]
+    assert "MLP 2 → 16 sigmoid → 16 sigmoid → 1 sigmoid" in summary
+    assert '<td style="text-align: left">337</td>' in summary
+    assert "model_to_html" in summary and "<iframe" not in summary
 
 
 def test_to_svg_writes_the_file_it_returns(tmp_path):
@@ -322,7 +349,7 @@ label_text = st.text(st.one_of(printable, st.sampled_from(' \n"{}|<>\\&')), max_
 def test_any_printable_label_is_shown_literally(label):
     svg = to_svg(Value(-0.5, label=label), legend=False)
     (node,) = shapes(svg, "node").values()
-    expected = [line for line in label.split("\n") if line] + ["data -0.5", "grad 0"]
+    expected = [line for line in label.split("\n") if line] + ["data -0.5", "grad —"]
     assert texts(node) == expected
 
 
@@ -686,3 +713,50 @@ def test_direction_and_hints_are_checked():
     with pytest.raises(ValueError, match="not drawn"):
         to_dot(y, hints=[(x, Value(3.0))])
     assert "v0 -> v1 [style=invis]" in to_dot(y, hints=[(x, y)]).source
+
+
+# ---------------------------------------------------------------------- shared Values
+def unrolled(steps: int) -> tuple[Value, Value, Value, Value]:
+    """h = tanh(w * h + u), `steps` times: w and u are used at every step."""
+    w, u = Value(0.9, label="w"), Value(0.1, label="u")
+    h0 = h = Value(0.5, label="h0")
+    for _ in range(steps):
+        h = (w * h + u).tanh()
+    return h, w, u, h0
+
+
+def test_a_value_used_far_apart_is_drawn_once_with_a_reference_at_each_use():
+    h, w, u, h0 = unrolled(8)
+    h.backward()
+    svg = to_svg(h, legend=False)
+    nodes = node_texts(svg)
+    edges = shapes(svg, "edge")
+    order = topological_order(h)
+    for value in (w, u):
+        n = order.index(value)
+        # Drawn once, where it is made, with its numbers, and no edge leaves it...
+        assert nodes[f"v{n}"][0] == value.label
+        assert not [title for title in edges if title.startswith(f"v{n}->")]
+        # ...and a small box with its name stands beside each of its 8 uses.
+        references = [name for name in nodes if name.startswith(f"r{n}_")]
+        assert len(references) == 8
+        assert all(nodes[name] == [value.label] for name in references)
+        users = {f"op{order.index(user)}" for user in order if value in user.parents}
+        assert {title.split("->")[1] for title in edges if title.startswith(f"r{n}_")} == users
+    # h0, used once, keeps its edge; so do a network's inputs, used by one layer.
+    assert f"v{order.index(h0)}->op{order.index(h0) + 1}" in edges
+    model_svg = model_to_svg(MLP(2, [4, 1], seed=0), [1.0, 2.0], 1.0)
+    assert not [name for name in node_texts(model_svg) if name.startswith("r")]
+
+
+def test_a_drawing_before_backward_says_no_gradient_was_computed():
+    w = Value(2.0, label="w")
+    y = w * w
+    before = to_svg(y, legend=False)
+    assert node_texts(before)["v0"] == ["w", "data 2", "grad —"]
+    assert "no backward() has reached this graph yet" in before
+    y.backward()
+    after = to_svg(y, legend=False)
+    assert node_texts(after)["v0"] == ["w", "data 2", "grad 4"]  # d(w²)/dw = 2w
+    assert "no backward()" not in after
+    assert "grad" not in "".join(node_texts(to_svg(y, show_grad=False, legend=False))["v0"])

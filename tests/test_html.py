@@ -10,6 +10,7 @@ README's pictures are taken that way).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -25,7 +26,7 @@ from autograd import Value, to_html, to_svg, topological_order
 from autograd.draw import RENDERER_ENV
 from demos import article
 from nn import EMILY, MLP, PARAMETER_NAMES, model_to_html, model_to_svg
-from nn.draw import model_repr_html
+from nn.draw import model_mimebundle
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +214,16 @@ def test_the_address_opens_a_step_and_a_node_and_follows_the_page(browser, page)
     page(to_html(loss), "#step=3&node=w1")
     assert step_number(browser) == 3
     assert text_of(browser, "node-name") == "w1"
-    assert f"dL/dw1 = {named['w1'].grad!r}" in text_of(browser, "node-text")
+    # At step 3 the backward pass has not started: the panel says so, and when it will know.
+    last = 1 + 2 * 8
+    arrival = last  # w1 * x1, the first operation, is the last the backward pass goes through
+    assert f"dL/dw1 not reached yet (complete at step {arrival})" in text_of(browser, "node-text")
+    assert "with the numbers of the finished backward pass" in text_of(browser, "node-paths")
+    press(browser, Keys.END)
+    assert f"dL/dw1 = {g4(named['w1'].grad)}" in text_of(browser, "node-text")
+    assert "finished backward pass" not in text_of(browser, "node-paths")
+    browser.run("location.hash = '#step=3&node=w1'")
+    wait_until(browser, "return document.body.dataset.step === '3'")
     press(browser, Keys.ARROW_RIGHT)
     assert browser.run("return location.hash") == "#step=4&node=w1"
     press(browser, Keys.ESCAPE)
@@ -304,14 +314,14 @@ def test_notebook_frames_step_too(browser, page, tmp_path, monkeypatch):
     finally:
         browser.driver.switch_to.default_content()
     assert path.exists()
-    model_frame = model_repr_html(MLP(2, [2, 1], seed=0))
-    assert model_frame is not None and "neuron h1" in model_frame
-    assert model_repr_html(object()) is None
+    model_bundle = model_mimebundle(MLP(2, [2, 1], seed=0))
+    assert model_bundle is not None and "neuron h1" in model_bundle["text/html"]
+    assert model_mimebundle(object()) is None  # type: ignore[arg-type]
     monkeypatch.setenv(RENDERER_ENV, str(tmp_path / "no-such-dot"))
     with pytest.warns(RuntimeWarning, match="cannot draw this Value"):
         assert loss._repr_mimebundle_() is None
     with pytest.warns(RuntimeWarning, match="cannot draw this model"):
-        assert model_repr_html(MLP(2, [1], seed=0)) is None
+        assert model_mimebundle(MLP(2, [1], seed=0)) is None
 
 
 def test_model_page_without_a_target_steps_back_from_the_output(browser, page):
@@ -404,3 +414,147 @@ def test_the_network_picture_reads_at_a_readmes_width():
     # picture is at most 880 pt wide. It is taller than wide, as a page is, not a strip.
     assert width <= 880
     assert height > width
+
+
+# ---------------------------------------------------------------------- screens
+SCREENS = ((800, 600), (1280, 800))
+
+READING = """
+// The rendered size of every node's text (font size times the drawing's scale), and where
+// the current step's node and its explanation stand in the window.
+const sizes = [];
+for (const text of document.querySelectorAll('#graph g.node text')) {
+  if (text.closest('g.node').querySelector('title').textContent === 'legend') continue;
+  sizes.push(parseFloat(text.getAttribute('font-size')) * text.getScreenCTM().a);
+}
+sizes.sort((a, b) => a - b);
+const inside = (rect, box) =>
+  rect.left >= box.left - 0.5 && rect.right <= box.right + 0.5 &&
+  rect.top >= box.top - 0.5 && rect.bottom <= box.bottom + 0.5;
+const screen = { left: 0, top: 0, right: innerWidth, bottom: innerHeight };
+const area = document.getElementById('graph').getBoundingClientRect();
+const visible = {
+  left: Math.max(area.left, 0), top: Math.max(area.top, 0),
+  right: Math.min(area.right, innerWidth), bottom: Math.min(area.bottom, innerHeight),
+};
+const id = arguments[0];
+const group = id && [...document.querySelectorAll('#graph g.node')]
+  .find((g) => g.querySelector('title').textContent === id);
+return {
+  smallest: sizes[0], median: sizes[sizes.length >> 1],
+  node: group ? inside(group.getBoundingClientRect(), visible) : null,
+  text: inside(document.getElementById('step-text').getBoundingClientRect(), screen),
+};
+"""
+
+
+def small_chain() -> Value:
+    """Nine operations in a row: as a strip left to right, it used to shrink to 7 px text."""
+    x = Value(0.5, label="x")
+    w = Value(-1.5, label="w")
+    y = (w * x + 1).tanh()
+    for _ in range(3):
+        y = (y * w).sigmoid() + 0.25
+    y.label = "y"
+    return y
+
+
+def test_text_is_legible_and_the_explanation_on_screen_at_every_step(browser, page, tmp_path):
+    article.main(["--epochs", "1", "--html", "--out", str(tmp_path)])
+    pages = {
+        "article": (tmp_path / "backprop.html").read_text(encoding="utf-8"),
+        "chain": to_html(small_chain(), direction="LR"),
+    }
+    try:
+        for width, height in SCREENS:
+            browser.driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
+            for name, html in pages.items():
+                page(html, name=f"{name}.html")
+                data = page_data(html)
+                for n, step in enumerate(data["steps"]):
+                    if n:
+                        press(browser, Keys.ARROW_RIGHT)
+                    assert step_number(browser) == n
+                    seen = browser.run(READING, step["node"])
+                    where = (name, width, height, n)
+                    assert seen["smallest"] >= 10, where
+                    assert seen["text"], where
+                    assert seen["node"] in (True, None), where
+                screenshot(browser, tmp_path, f"{name}-{width}x{height}.png")
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_page_zooms_pans_and_keeps_text_legible(browser, page):
+    page(to_html(small_chain(), direction="LR"))
+    start = float(browser.run("return document.body.dataset.zoom"))
+    press(browser, "+")
+    assert float(browser.run("return document.body.dataset.zoom")) == pytest.approx(start * 1.25)
+    for _ in range(20):
+        press(browser, "-")
+    assert browser.run(READING, None)["smallest"] >= 10  # zooming out stops at legible text
+    press(browser, "0")
+    assert float(browser.run("return document.body.dataset.zoom")) == pytest.approx(start)
+
+
+def page_data(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S)
+    assert found is not None
+    return json.loads(found[1])
+
+
+def emulate(browser, width: int, height: int) -> None:
+    browser.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def test_a_long_chain_reads_across_a_wide_window_and_down_a_tall_one(browser, page):
+    w, u = Value(0.9, label="w"), Value(0.1, label="u")
+    h = Value(0.5, label="h0")
+    for _ in range(12):
+        h = (w * h + u).tanh()
+    html = to_html(h)
+    assert html.count('class="drawing"') == 2  # small enough to be drawn both ways
+    try:
+        for (width, height), direction in (((1600, 600), "LR"), ((600, 1000), "TB")):
+            emulate(browser, width, height)
+            page(html, name=f"chain-{direction}.html")
+            assert browser.run("return document.body.dataset.direction") == direction
+            assert browser.run("return document.querySelectorAll('#graph svg').length") == 1
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_clicking_a_reference_selects_the_value_it_stands_for(browser, page):
+    w, u = Value(0.9, label="w"), Value(0.1, label="u")
+    h = Value(0.5, label="h0")
+    for _ in range(8):
+        h = (w * h + u).tanh()
+    h.label = "h"
+    page(to_html(h, direction="TB"))
+    order = topological_order(h)
+    reference = browser.driver.find_element(
+        By.XPATH,
+        f"//*[local-name()='g'][*[local-name()='title' and starts-with(text(), "
+        f"'r{order.index(u)}_')]]",
+    )
+    reference.click()
+    assert text_of(browser, "node-name") == "u"
+    assert "along 8 paths" in text_of(browser, "node-paths")  # one through each use
+
+
+def test_a_huge_path_count_is_shown_exactly(browser, page):
+    # 60 diamonds in a row: 2**60 paths from x to the output; the page writes 3 of them and
+    # names the rest exactly (a float would say 1152921504606847000).
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(60):
+        v = v * 0.5 + v * 0.25
+    page(to_html(v, legend=False, direction="TB"), "#node=x")
+    paths = text_of(browser, "node-paths")
+    assert f"sum over all {2**60} paths ({2**60 - 3} more not shown)" in paths

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from autograd.draw.fonts import text_width
+from autograd.draw.groups import Group, checked_hints, checked_inputs, place_in_groups
 from autograd.engine import Value
-from autograd.graph import as_roots, topological_order, value_parents
+from autograd.graph import as_roots, depths, topological_order, value_parents
 from autograd.operations import OPERATIONS
 
 if TYPE_CHECKING:
@@ -36,50 +37,11 @@ DIRECTIONS = ("LR", "TB")
 
 _FONT = "Helvetica"
 _VALUE_SIZE = 11  # points: the text of a Value's box
-_SMALL_SIZE = 10  # operations and constants
+SMALLEST_TEXT = 10
+"""Points: the smallest text of a node (operations, constants, references); the page never lets
+it render below a legible size (internal)."""
 _LEGEND_SIZE = 9
 _PADDING = 0.06  # inches left and right of the widest line of a box
-
-
-@dataclass(frozen=True, eq=False, init=False)
-class Group:
-    """A box drawn around some Values, such as a neuron or a layer (a Graphviz cluster).
-
-    Each Value in `values` is drawn inside the box together with the operation that produced it
-    and that operation's constants. Groups nest through `subgroups`, so a layer can hold its
-    neurons. A Value may be listed in one group only. The box says nothing about where the group
-    stands; `to_dot`'s `hints` can steer that (`nn.model_to_svg` uses them to draw a network's
-    layers in reading order).
-
-        neuron = Group("neuron h1", [w1, w2, b, h1])
-        to_svg(loss, groups=[Group("hidden layer", subgroups=[neuron])])
-    """
-
-    label: str
-    values: tuple[Value, ...] = ()
-    subgroups: tuple[Group, ...] = ()
-
-    def __init__(
-        self, label: str, values: Iterable[Value] = (), subgroups: Iterable[Group] = ()
-    ) -> None:
-        if not isinstance(label, str):
-            raise TypeError(f"a Group's label must be a str, not {type(label).__name__}")
-        values = tuple(values)
-        subgroups = tuple(subgroups)
-        for value in values:
-            if not isinstance(value, Value):
-                raise TypeError(
-                    f"Group {label!r} lists a {type(value).__name__}; it can only hold Values"
-                )
-        for subgroup in subgroups:
-            if not isinstance(subgroup, Group):
-                raise TypeError(
-                    f"Group {label!r} has a {type(subgroup).__name__} among its subgroups; "
-                    "subgroups must be Groups"
-                )
-        object.__setattr__(self, "label", label)
-        object.__setattr__(self, "values", values)
-        object.__setattr__(self, "subgroups", subgroups)
 
 
 def to_dot(
@@ -103,6 +65,11 @@ def to_dot(
     Values that only steer the layout: `after` goes at least one column further on than `before`
     (an invisible edge). `direction` is "LR" (inputs on the left) or "TB" (inputs on top, which
     suits a narrow page). The same graph and options always give byte-identical DOT.
+
+    Each box shows the `grad` the latest `backward()` left; when no backward pass has reached the
+    graph (every grad is still 0.0), each shows ``grad —`` and a line under the drawing says so.
+    A Value used by many operations far apart (see `SHARED_USES`) is drawn once, plus a small
+    dashed box with its name beside each use, so that large graphs still lay out.
 
     To render it, use `to_svg` or `render_svg`: ``Digraph.render`` and ``Digraph.pipe`` of the
     graphviz package call a system ``dot``, which may not be installed.
@@ -146,24 +113,69 @@ def labelled_order(outputs: tuple[Value, ...]) -> list[Value]:
     return order
 
 
+NOT_COMPUTED = "—"
+"""What a box shows for grad when no backward pass has reached the drawn graph (internal)."""
+
+SHARED_USES = 3
+"""A Value used by at least this many operations, ..."""
+
+SHARED_SPREAD = 6
+"""... whose depths (see `autograd.graph.depths`) lie at least this far apart, is drawn once,
+where it is made, plus a small labelled reference beside each use. Drawn with edges, such a
+Value (a weight reused at every step of an unrolled recurrence) would send a long edge to every
+use, and a layered layout routes each long edge through a column of hidden nodes, one per rank
+it crosses: an unrolled chain of 325 steps then took more than 600 s to lay out. Values used
+close together (an MLP's inputs, feeding one layer) keep their edges."""
+
+
+def shared_values(order: list[Value]) -> set[Value]:
+    """The Values drawn once plus a reference beside each use (internal; see SHARED_USES)."""
+    depth = depths(order)
+    lowest: dict[Value, int] = {}
+    highest: dict[Value, int] = {}
+    uses: dict[Value, int] = {}
+    for value in order:
+        for parent in value_parents(value):
+            uses[parent] = uses.get(parent, 0) + 1
+            lowest[parent] = min(lowest.get(parent, depth[value]), depth[value])
+            highest[parent] = max(highest.get(parent, depth[value]), depth[value])
+    return {
+        value
+        for value, count in uses.items()
+        if count >= SHARED_USES and highest[value] - lowest[value] >= SHARED_SPREAD
+    }
+
+
+def grads_computed(order: list[Value]) -> bool:
+    """Whether a backward pass has reached the drawn graph: some Value's grad is not 0.0.
+
+    Every grad starts at 0.0 and a backward pass sets its output's to the seed (1.0), so a graph
+    whose grads are all 0.0 has not been through one (or got a gradient of 0.0, which reads the
+    same either way) (internal)."""
+    return any(isinstance(value.grad, Value) or value.grad != 0.0 for value in order)
+
+
 def dot_graph(
     outputs: tuple[Value, ...],
     order: list[Value],
     options: Options,
     names: Callable[[Value], str] | None = None,
+    grads: Callable[[Value], float] | None = None,
 ) -> graphviz.Digraph:
     """`to_dot` for checked outputs, their `labelled_order` and checked options (internal).
 
     `names` gives the name shown in a Value's box instead of its label (the page names unlabelled
-    Values t1, t2, ... so that its steps can refer to them).
+    Values t1, t2, ... so that its steps can refer to them), and `grads` the gradient shown
+    instead of its `grad` (the page shows those of its own backward pass). Without `grads`, a
+    graph that no backward pass has reached shows `NOT_COMPUTED` for every grad, and says so.
     """
     import graphviz  # here, not at the top: `import autograd` should not load it
 
     number = {value: i for i, value in enumerate(order)}
     groups = tuple(options.groups)
-    home = _place_in_groups(groups, number)
-    inputs = _checked_inputs(options.inputs, number, home)
-    hints = _checked_hints(options.hints, number)
+    home = place_in_groups(groups, number)
+    inputs = checked_inputs(options.inputs, number, home)
+    hints = checked_hints(options.hints, number)
 
     graph = graphviz.Digraph("backproplab")
     graph.attr(rankdir=options.direction, fontname=_FONT, nodesep="0.15", ranksep="0.3")
@@ -172,10 +184,16 @@ def dot_graph(
 
     is_output = set(outputs)
     name = names or (lambda value: value.label)
+    computed = grads is not None or grads_computed(order)
+    if grads is None:
+        grads = _grad_of
 
     def draw_values(target: graphviz.Digraph, members: Iterable[Value]) -> None:
         for value in members:
-            _draw_value(target, value, name(value), number[value], value in is_output, options)
+            grad = grads(value) if options.show_grad and computed else None
+            _draw_value(
+                target, value, name(value), grad, number[value], value in is_output, options
+            )
 
     # Graphviz keeps the order of declaration among equals, so inputs come first and in order.
     draw_values(graph, inputs)
@@ -200,71 +218,26 @@ def dot_graph(
 
     for group in groups:
         draw_group(graph, group)
+    shared = shared_values(order)
     for value in order:
-        _draw_edges(graph, value, number)
+        _draw_edges(graph, value, number, shared, name)
     for before, after in hints:
         graph.edge(f"v{number[before]}", f"v{number[after]}", style="invis")
     if inputs:
         _line_up_inputs(graph, inputs, order, number, push_leaves=options.direction == "LR")
     if options.legend:
         _draw_legend(graph, [f"v{number[output]}" for output in outputs])
+    if options.show_grad and not computed:
+        graph.attr(
+            label=f"grad {NOT_COMPUTED}: no backward() has reached this graph yet",
+            labelloc="b",
+            fontsize=str(_VALUE_SIZE),
+        )
     return graph
 
 
-def _place_in_groups(groups: tuple[Group, ...], number: dict[Value, int]) -> dict[Value, Group]:
-    """The group each grouped Value is drawn in; refuses Values not in the graph or listed twice."""
-    home: dict[Value, Group] = {}
-    pending = list(groups)
-    while pending:
-        group = pending.pop()
-        if not isinstance(group, Group):
-            raise TypeError(f"groups must hold Groups, not {type(group).__name__}")
-        for value in group.values:
-            if value not in number:
-                raise ValueError(
-                    f"Group {group.label!r} lists {value!r}, which the drawn Value does not "
-                    "depend on"
-                )
-            if value in home and home[value] is not group:
-                raise ValueError(
-                    f"{value!r} is listed in two groups, {home[value].label!r} and "
-                    f"{group.label!r}; a Value can be drawn in one place only"
-                )
-            home[value] = group
-        pending.extend(group.subgroups)
-    return home
-
-
-def _checked_inputs(
-    inputs: Sequence[Value], number: dict[Value, int], home: dict[Value, Group]
-) -> tuple[Value, ...]:
-    """The inputs, each once, if each is an ungrouped leaf of the drawn graph."""
-    inputs = tuple(dict.fromkeys(inputs))
-    for value in inputs:
-        if not isinstance(value, Value):
-            raise TypeError(f"inputs must be Values, not {type(value).__name__}")
-        if value not in number:
-            raise ValueError(f"the input {value!r} is not in the drawn graph")
-        if not value.is_leaf:
-            raise ValueError(
-                f"the input {value!r} is computed from other Values; inputs are leaves"
-            )
-        if value in home:
-            raise ValueError(f"the input {value!r} is also in group {home[value].label!r}")
-    return inputs
-
-
-def _checked_hints(
-    hints: Iterable[tuple[Value, Value]], number: dict[Value, int]
-) -> tuple[tuple[Value, Value], ...]:
-    hints = tuple(hints)
-    for hint in hints:
-        if not (isinstance(hint, tuple) and len(hint) == 2):
-            raise TypeError(f"hints must be pairs of Values, not {hint!r}")
-        for value in hint:
-            if not isinstance(value, Value) or value not in number:
-                raise ValueError(f"the hint {hint!r} names {value!r}, which is not drawn")
-    return hints
+def _grad_of(value: Value) -> float:
+    return value.grad.data if isinstance(value.grad, Value) else value.grad
 
 
 def _line_up_inputs(
@@ -300,24 +273,28 @@ def _line_up_inputs(
                         graph.edge(f"v{number[parent]}", f"v{number[other]}", style="invis")
 
 
+def _role(value: Value, is_output: bool) -> str:
+    if is_output:
+        return "output"
+    return "parameter or input" if value.is_leaf else "intermediate"
+
+
 def _draw_value(
     graph: graphviz.Digraph,
     value: Value,
     name: str,
+    grad: float | None,
     n: int,
     is_output: bool,
     options: Options,
 ) -> None:
-    if is_output:
-        role = "output"
-    elif value.is_leaf:
-        role = "parameter or input"
-    else:
-        role = "intermediate"
+    """A Value's box; `grad` None draws the NOT_COMPUTED mark (or no grad line at all when
+    grads are not shown)."""
+    role = _role(value, is_output)
     lines = [f"data {format_number(value.data, options.digits)}"]
     if options.show_grad:
-        grad = value.grad.data if isinstance(value.grad, Value) else value.grad
-        lines.append(f"grad {format_number(grad, options.digits)}")
+        shown = NOT_COMPUTED if grad is None else format_number(grad, options.digits)
+        lines.append(f"grad {shown}")
     widths = [text_width(line, _VALUE_SIZE) for line in lines]
     label = "<br/>".join(lines)
     if name:
@@ -342,8 +319,8 @@ def _draw_value(
         shape="ellipse",
         style="filled",
         fillcolor=COLOURS["operation"],
-        fontsize=str(_SMALL_SIZE),
-        width=_inches(max(0.3, 1.15 * text_width(value.op, _SMALL_SIZE) / 72 + 0.08)),
+        fontsize=str(SMALLEST_TEXT),
+        width=_inches(max(0.3, 1.15 * text_width(value.op, SMALLEST_TEXT) / 72 + 0.08)),
         height="0.25",
         margin="0.04,0.02",
     )
@@ -356,21 +333,49 @@ def _draw_value(
                 shape="box",
                 style="filled",
                 fillcolor=COLOURS["constant"],
-                fontsize=str(_SMALL_SIZE),
+                fontsize=str(SMALLEST_TEXT),
                 height="0.25",
                 margin="0.06,0.02",
-                width=_inches(text_width(text, _SMALL_SIZE) / 72 + 2 * _PADDING),
+                width=_inches(text_width(text, SMALLEST_TEXT) / 72 + 2 * _PADDING),
             )
 
 
-def _draw_edges(graph: graphviz.Digraph, value: Value, number: dict[Value, int]) -> None:
+def _draw_edges(
+    graph: graphviz.Digraph,
+    value: Value,
+    number: dict[Value, int],
+    shared: set[Value],
+    name: Callable[[Value], str],
+) -> None:
+    """The edges into `value`'s operation and out of it; a shared operand is drawn as a small
+    reference box beside the operation (r{its number}_{this operation's number})."""
     n = number[value]
     if value.is_leaf:
         return
     # Operands that cannot be swapped: their edges say which is which.
     operand_names = OPERATIONS[value.op].operand_names
     for position, parent in enumerate(value.parents):
-        source = f"v{number[parent]}" if isinstance(parent, Value) else f"c{n}_{position}"
+        if not isinstance(parent, Value):
+            source = f"c{n}_{position}"
+        elif parent in shared:
+            source = f"r{number[parent]}_{n}_{position}"
+            text = name(parent) or f"Value {number[parent]}"
+            graph.node(
+                source,
+                label=f"<{_escape(text)}>",
+                shape="box",
+                style="rounded,filled,dashed",
+                fillcolor=COLOURS[_role(parent, False)],
+                fontsize=str(SMALLEST_TEXT),
+                height="0.25",
+                margin="0.06,0.02",
+                width=_inches(
+                    max(text_width(line, SMALLEST_TEXT) for line in visible_lines(text)) / 72
+                    + 2 * _PADDING
+                ),
+            )
+        else:
+            source = f"v{number[parent]}"
         graph.edge(source, f"op{n}", label=operand_names[position] if operand_names else None)
     graph.edge(f"op{n}", f"v{n}")
 

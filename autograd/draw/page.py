@@ -10,37 +10,50 @@
 
 Open the file in a browser (no server, no network): the graph is drawn as in `to_svg`, and the
 keyboard or the buttons step through it. Forward steps compute the Values in the order they were
-computed; backward steps follow the order the engine's backward uses (the topological order,
-reversed), each giving the operation's local derivative and the gradient so far, so a Value used
-twice is seen receiving both contributions. Clicking a Value shows its chain-rule path(s) to the
-output with their numbers. ``#step=N`` in the address opens the page at step N, ``#node=NAME``
-selects a Value.
+computed; backward steps follow the engine's backward walk (`autograd.backprop.reverse_edges`),
+each giving the operation's local derivative and the gradient so far, so a Value used twice is
+seen receiving both contributions. Clicking a Value shows its chain-rule path(s) to the output
+with their numbers. ``#step=N`` in the address opens the page at step N, ``#node=NAME`` selects a
+Value.
 
-Every number on the page is computed here, by the engine: the data of each Value, each local
-derivative (from the engine's table of derivative rules), each contribution and the gradients
-(``autograd.grad``). They are written into the page as JSON; its script only shows them.
+Every number and every count on the page is computed here, in Python: the data of each Value (as
+the engine computed it), each local derivative and its formula (the registry's partials, run on
+numbers and on stand-ins that write them out), and the gradients, summed along the engine's own
+walk exactly as `backward()` sums them, but without calling any hook and without touching any
+`grad`. They are written into the page as JSON; its script only shows them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograd.backprop import grad
-from autograd.draw.dot import Options, dot_graph, format_number, visible_lines
+from autograd.backprop import reverse_edges
+from autograd.compile.expr import Expr, as_expr
+from autograd.draw.dot import (
+    DIRECTIONS,
+    SMALLEST_TEXT,
+    Options,
+    dot_graph,
+    format_number,
+    node_count,
+    visible_lines,
+)
+from autograd.draw.files import write_atomically
 from autograd.draw.render import DEFAULT_TIMEOUT, MAX_NODES, check_limits, dot_to_svg, order_within
 from autograd.engine import Value
-from autograd.graph import as_roots, value_parents
+from autograd.graph import as_roots, depths, value_parents
 from autograd.operations import OPERATIONS
 
 if TYPE_CHECKING:
-    from autograd.draw.dot import Group
+    from autograd.draw.groups import Group
 
 MAX_PATHS = 3
 """Chain-rule paths written out per Value; the page says how many more there are. (In a deep
@@ -53,45 +66,14 @@ size, and a large page should still open within a couple of seconds."""
 MAX_ROUTE = 14
 """Values named along one path, and factors written out, before the middle is left out."""
 
-# Infix operations are written a + b; every other operation as a function call, op(a).
-_INFIX = {"+", "-", "*", "/", "**"}
+MAX_NAME = 40
+"""Characters of a label shown on a page; a longer label is cut, with "…" (a name appears in
+many of the page's texts, so 151 labels of 10,000 characters made a page of 88 MB)."""
 
-# Each operation's local derivatives, in words: d out / d (input i). {a} and {b} stand for the
-# inputs' names, {out} for the result's. The numbers themselves always come from the engine.
-_RULES: dict[str, tuple[str, ...]] = {
-    "+": ("1", "1"),
-    "-": ("1", "-1"),
-    "*": ("{b}", "{a}"),
-    "/": ("1 / {b}", "-{out} / {b}"),
-    "**": ("{b} · {a}^({b} - 1)", "{out} · log({a})"),
-    "neg": ("-1",),
-    "abs": ("sign({a})",),
-    "exp": ("exp({a}) = {out}",),
-    "log": ("1 / {a}",),
-    "sqrt": ("1 / (2 · {out})",),
-    "tanh": ("1 - {out}²",),
-    "sigmoid": ("{out} · (1 - {out})",),
-    "relu": ("1 if {a} > 0, else 0",),
-    "sin": ("cos({a})",),
-    "cos": ("-sin({a})",),
-}
-
-
-def local_derivative(node: Value, position: int) -> float:
-    """d node / d (its input at `position`): the engine's contribution for an upstream gradient
-    of 1.0."""
-    return contribution(node, position, 1.0)
-
-
-def contribution(node: Value, position: int, upstream: float) -> float:
-    """What the engine's backward adds to the gradient of input `position` of `node`.
-
-    The one place where the page reads the engine's table of rules: each rule takes (upstream
-    gradient, output, inputs...) and returns upstream gradient times the local derivative.
-    """
-    rule = OPERATIONS[node.op].partials[position]
-    operands = [p.data if isinstance(p, Value) else p for p in node.parents]
-    return float(rule(upstream, node.data, *operands))
+BOTH_DIRECTIONS = 600
+"""Up to this many nodes, ``direction="auto"`` draws the graph both left to right and top to
+bottom, and the page keeps the one that shows larger in the reader's window; above it, one
+drawing, in the direction that suits the graph's shape (rendering twice would double the wait)."""
 
 
 def to_html(
@@ -103,32 +85,71 @@ def to_html(
     inputs: Sequence[Value] = (),
     legend: bool = True,
     hints: Iterable[tuple[Value, Value]] = (),
-    direction: str = "LR",
+    direction: str = "auto",
     max_nodes: int = MAX_NODES,
     timeout: float = DEFAULT_TIMEOUT,
     title: str = "",
 ) -> str:
     """A self-contained HTML page to step through the forward and backward pass of `root`.
 
-    Also written to `path` when one is given. The drawing options, the size limit and the errors
-    are those of `to_svg`; `title` heads the page. The page needs no server and makes no network
-    request: its drawing, script and style are all inside it. Backward steps are shown for one
-    output (a list of several outputs gives forward steps only). Drawing changes no `grad`.
+    Also written to `path` when one is given (all at once: a temporary file renamed over it; a
+    FIFO or a device is refused). The drawing options, the size limit and the errors are those
+    of `to_svg`, but `direction` may also be "auto" (the default): the page reads left to right
+    or top to bottom, whichever suits the graph and the window. `title` heads the page. The page
+    needs no server and makes no network request: its drawing, script and style are all inside
+    it. Backward steps are shown for one output (a list of several outputs gives forward steps
+    only).
+
+    The page's gradients are its own backward pass, the engine's walk and rules run on the
+    Values' data: drawing changes no `grad` and calls no hook (`register_hook`), so the page
+    shows the gradients `backward()` computes without hooks, whether it has run or not.
     """
     outputs = as_roots(root, "to_html")
-    options = Options(digits, True, groups, inputs, legend, hints, direction)
+    concrete = "LR" if direction == "auto" else direction
+    options = Options(digits, True, groups, inputs, legend, hints, concrete)
     check_limits(max_nodes, timeout)
     if not isinstance(title, str):
         raise TypeError(f"title must be a str, not {type(title).__name__}")
     order = order_within(outputs, max_nodes)
-    story = _Story(outputs, order, digits)
-    graph = dot_graph(outputs, order, options, names=story.name.__getitem__)
+    story = Story(outputs, order, digits)
     if not title:
         title = "Backpropagation through " + ", ".join(story.name[output] for output in outputs)
-    page = _page(dot_to_svg(graph.source, timeout), story.data(title))
+    data = story.data(title)  # also the page's gradients, drawn in its boxes
+    if direction == "auto":
+        nodes = node_count(order)
+        directions = list(DIRECTIONS) if nodes <= BOTH_DIRECTIONS else [shaped_direction(order)]
+    else:
+        directions = [direction]
+    grads = story.gradient.__getitem__ if story.root is not None else None
+    drawings = []
+    for chosen in directions:
+        graph = dot_graph(
+            outputs,
+            order,
+            dataclasses.replace(options, direction=chosen),
+            names=story.name.__getitem__,
+            grads=grads,
+        )
+        drawings.append((chosen, dot_to_svg(graph.source, timeout)))
+    page = _page(drawings, data)
     if path is not None:
-        Path(path).write_text(page, encoding="utf-8")
+        write_atomically(path, page)
     return page
+
+
+def shaped_direction(order: list[Value]) -> str:
+    """ "TB" for a graph much deeper than wide (a long chain), else "LR" (internal).
+
+    A left-to-right drawing is about as wide as the graph is deep, and a window is wider than
+    tall, so a graph reads left to right unless its depth is more than about three times its
+    width; reading a long chain down a page is then easier than across a strip."""
+    depth = depths(order)
+    per_depth: dict[int, int] = {}
+    for value in order:
+        per_depth[depth[value]] = per_depth.get(depth[value], 0) + 1
+    deepest = max(depth.values(), default=0)
+    widest = max(per_depth.values(), default=1)
+    return "TB" if deepest > 3 * widest else "LR"
 
 
 def in_frame(page: str) -> str:
@@ -148,8 +169,9 @@ def in_frame(page: str) -> str:
 _Link = tuple[Value, "_Link | None"]
 
 
-class _Story:
-    """Everything the page shows, computed once, in Python, by the engine."""
+class Story:
+    """Everything the page shows, computed once, in Python, by the engine's walk and rules
+    (internal: `explain` tells the same story in a terminal)."""
 
     def __init__(self, outputs: tuple[Value, ...], order: list[Value], digits: int) -> None:
         self.digits = digits
@@ -158,7 +180,9 @@ class _Story:
         self.id = {value: f"v{i}" for i, value in enumerate(self.order)}
         self.root = outputs[0] if len(outputs) == 1 else None
         self.gradient: dict[Value, float] = {}
-        self._locals: dict[tuple[Value, Value], float] = {}
+        # Each operation's local derivative for each operand position, d node / d operand, from
+        # the registry's partials (filled in by the backward walk).
+        self.local: dict[tuple[Value, int], float] = {}
         # The operations each Value feeds, each once, in reading order.
         users: dict[Value, dict[Value, None]] = {value: {} for value in order}
         for node in order:
@@ -166,10 +190,9 @@ class _Story:
                 users[parent][node] = None
         self.users = {value: list(found) for value, found in users.items()}
         self.path_count = {value: 0 for value in order}  # paths from each Value to the output
+        self.finished_at: dict[Value, int] = {}  # the step after which a gradient is complete
+        self.computed_at: dict[Value, int] = {}
         if self.root is not None:
-            # The engine's gradients of the output, leaving every Value's own grad alone.
-            found = grad(self.root, self.order)
-            self.gradient = {value: float(g) for value, g in zip(self.order, found)}
             self.path_count[self.root] = 1
             for node in reversed(order):  # Python ints: no overflow, however many paths
                 self.path_count[node] += sum(self.path_count[user] for user in self.users[node])
@@ -183,22 +206,25 @@ class _Story:
     # ------------------------------------------------------------------ the page's data
     def data(self, title: str) -> dict[str, object]:
         forward = [self._forward_step(value) for value in self.order if not value.is_leaf]
+        for number, value in enumerate((v for v in self.order if not v.is_leaf), start=1):
+            self.computed_at[value] = number
         root = self.root
-        backward = self._backward_steps(root) if root is not None else []
+        backward = self.backward_steps(root, first=1 + len(forward)) if root is not None else []
         nodes = []
         for value in self.order:
             node: dict[str, object] = {
                 "id": self.id[value],
                 "name": self.name[value],
                 "leaf": value.is_leaf,
-                "data": repr(value.data),
                 "shownData": self.show(value.data),
+                "computedAt": str(self.computed_at.get(value, 0)),
                 "formula": self._formula(value),
             }
             if root is not None:
                 node["grad"] = repr(self.gradient[value])
                 node["shownGrad"] = self.show(self.gradient[value])
-                node["paths"] = self._paths(value, root)
+                node["finishedAt"] = self.finished_at[value]
+                node["paths"] = self.paths(value, root)
             nodes.append(node)
         start = {
             "kind": "start",
@@ -216,6 +242,7 @@ class _Story:
         return {
             "title": title,
             "rootName": self.name[root] if root is not None else None,
+            "smallestText": SMALLEST_TEXT,
             "nodes": nodes,
             "steps": [start, *forward, *backward],
         }
@@ -225,11 +252,12 @@ class _Story:
         if value.is_leaf:
             return ""
         operands = [self.shown_operand(p) for p in value.parents]
-        return f"{self.name[value]} = {_apply(value.op, operands)}"
+        return f"{self.name[value]} = {OPERATIONS[value.op].written(*operands)}"
 
     def _forward_step(self, value: Value) -> dict[str, object]:
         numbers = [self.show(p.data if isinstance(p, Value) else p) for p in value.parents]
-        text = f"{self._formula(value)} = {_apply(value.op, numbers)} = {self.show(value.data)}"
+        written = OPERATIONS[value.op].written(*numbers)
+        text = f"{self._formula(value)} = {written} = {self.show(value.data)}"
         return {
             "kind": "forward",
             "node": self.id[value],
@@ -238,48 +266,57 @@ class _Story:
             "shownData": self.show(value.data),
         }
 
-    def _backward_steps(self, root: Value) -> list[dict[str, object]]:
-        """The engine's backward, step by step: each node in reverse topological order hands
-        each of its Value inputs the contribution (upstream gradient) * (local derivative)."""
+    def backward_steps(self, root: Value, first: int) -> list[dict[str, object]]:
+        """The engine's backward, step by step, the first numbered `first`: the engine's walk
+        (`reverse_edges`), each operation handing each Value operand its gradient times the local
+        derivative (the registry's partial). The sums are the page's gradients (`self.gradient`):
+        computed here, so that no hook runs and no `grad` changes."""
         out = self.name[root]
         so_far: dict[Value, float] = {root: 1.0}
+        self.finished_at[root] = first
         steps: list[dict[str, object]] = [
             {
                 "kind": "seed",
                 "node": self.id[root],
-                "text": f"d{out}/d{out} = 1: backward starts at the output.",
+                "text": (
+                    f"d{out}/d{out} = 1: backward starts at the output. Each step hands an "
+                    f"operation's inputs d{out}/d(its result) times ∂(result)/∂(input), the local "
+                    "derivative of that one operation, and adds it to what they have so far."
+                ),
                 "grads": {self.id[root]: self.show(1.0)},
                 "targets": [],
             }
         ]
-        for node in reversed(self.order):
-            if node.is_leaf:
-                continue
+        for node, edges in itertools.groupby(reverse_edges(root), key=lambda edge: edge[0]):
             upstream = so_far[node]
             name = self.name[node]
             lines = []
             grads: dict[str, str] = {}
             targets = []
-            for position, parent in enumerate(node.parents):
-                if not isinstance(parent, Value):
-                    continue
-                local = local_derivative(node, position)
+            rules = self._rules(node)
+            operands = [p.data if isinstance(p, Value) else p for p in node.parents]
+            partials = OPERATIONS[node.op].partials
+            for _, position, parent in edges:
+                local = float(partials[position](1.0, node.data, *operands))
+                self.local[node, position] = local
                 target = self.name[parent]
-                chain = f"d{out}/d{name} · d{name}/d{target}"
+                partial = f"∂{name}/∂{target}"
+                chain = f"d{out}/d{name} · {partial}"
                 product = f"{self.show(upstream)} · {self.show(local)}"
-                total = contribution(node, position, upstream)
+                total = float(partials[position](upstream, node.data, *operands))  # the engine's
                 earlier = so_far.get(parent)
                 if earlier is not None:
                     total += earlier
                     chain = f"{self.show(earlier)} (so far) + {chain}"
                     product = f"{self.show(earlier)} + {product}"
-                line = (
-                    f"d{name}/d{target} = {self._rule(node, position)} = {self.show(local)}\n"
-                    f"d{out}/d{target} = {chain} = {product} = {self.show(total)}"
-                )
+                local_text = f"{partial} = {rules[position]}"
+                if rules[position] != self.show(local):  # "∂t9/∂t8 = 1 = 1" would say nothing
+                    local_text += f" = {self.show(local)}"
+                line = f"{local_text}\nd{out}/d{target} = {chain} = {product} = {self.show(total)}"
                 if earlier is not None:
                     line += f"\n{target} is used more than once: its contributions add up."
                 so_far[parent] = total
+                self.finished_at[parent] = first + len(steps)
                 lines.append(line)
                 grads[self.id[parent]] = self.show(total)
                 targets.append(self.id[parent])
@@ -292,19 +329,30 @@ class _Story:
                     "targets": targets,
                 }
             )
+        self.gradient = {value: so_far.get(value, 0.0) for value in self.order}
         return steps
 
-    def _rule(self, node: Value, position: int) -> str:
-        rules = _RULES.get(node.op)
-        if rules is None:
-            return f"the local derivative of {node.op}"
-        names = [self.shown_operand(p) for p in node.parents]
-        return rules[position].format(
-            a=names[0], b=names[1] if len(names) > 1 else "", out=self.name[node]
-        )
+    def _rules(self, node: Value) -> list[str]:
+        """The local derivative for each operand of `node`, as a formula in the page's names:
+        the registry's partials run on stand-ins that write what they compute (``h1 * (1 - h1)``
+        for a sigmoid), so an operation of the user's own reads like a built-in one."""
+        operation = OPERATIONS[node.op]
+        stand_ins = [
+            Expr.name(self.name[p]) if isinstance(p, Value) else Expr.name(self.show(p))
+            for p in node.parents
+        ]
+        rules = []
+        for partial in operation.partials:
+            try:
+                text = as_expr(partial(1.0, Expr.name(self.name[node]), *stand_ins)).text
+            except Exception:  # a rule that cannot run on stand-ins: name it instead
+                text = f"the local derivative of {operation.name}"
+            # The page writes numbers as the boxes show them: 1, not 1.0.
+            rules.append(re.sub(r"(?<![\w.])(\d+)\.0(?![\d.eE])", r"\1", text))
+        return rules
 
     # ------------------------------------------------------------------ chain-rule paths
-    def _paths(self, start: Value, root: Value) -> dict[str, object]:
+    def paths(self, start: Value, root: Value) -> dict[str, object]:
         """The paths from `start` to the output, written as the article writes its chain rule:
         ``dL/dw1 = dL/do1 · do1/dh1 · dh1/dw1``.
 
@@ -314,6 +362,7 @@ class _Story:
         derivative is the sum of both (2t).
         """
         out = self.name[root]
+        symbol = f"d{out}/d{self.name[start]}"
         written = []
         for route in self._routes(start, root):
             factors = self._factors(start, route, root, named_only=True)
@@ -321,23 +370,34 @@ class _Story:
                 # No labelled Value on the way: dL/dw1 = dL/dw1 would say nothing, so each
                 # step is a factor, named t1, t2, ... as on the drawing.
                 factors = self._factors(start, route, root, named_only=False)
-            if not factors:  # start is the root itself
-                factors = [(out, out, 1.0)]
             factors.reverse()  # from the output down, as the article writes them
             product = math.prod(factor for _, _, factor in factors)
             names = _shortened([self.name[start], *(self.name[node] for node in route)])
-            symbols = _shortened([f"d{upper}/d{below}" for upper, below, _ in factors])
-            numbers = _shortened([self.show(factor) for _, _, factor in factors])
+            if not factors:  # start is the output itself
+                symbols, numbers = f"{symbol} = 1: the output itself", ""
+            elif len(factors) == 1:  # one operation: its local derivative
+                upper, below, factor = factors[0]
+                symbols, numbers = f"{symbol} = ∂{upper}/∂{below}", self.show(factor)
+            else:
+                symbols = (
+                    symbol
+                    + " = "
+                    + " · ".join(_shortened([f"d{upper}/d{below}" for upper, below, _ in factors]))
+                )
+                numbers = " · ".join(_shortened([self.show(f) for _, _, f in factors]))
             written.append(
                 {
-                    "symbols": f"d{out}/d{self.name[start]} = {' · '.join(symbols)}",
-                    "numbers": " · ".join(numbers),
+                    "symbols": symbols,
+                    "numbers": numbers,
                     "value": self.show(product),
                     "route": " → ".join(names),
                 }
             )
+        count = self.path_count[start]
         return {
-            "count": str(self.path_count[start]),
+            "count": str(count),
+            "more": str(count - len(written)),  # Python ints: exact, however many paths
+            "symbol": symbol,
             "paths": written,
             "total": repr(self.gradient[start]),
         }
@@ -357,12 +417,13 @@ class _Story:
         return factors
 
     def _hop(self, node: Value, operand: Value) -> float:
-        """d node / d operand, summed over each place `operand` takes among node's inputs."""
-        key = (node, operand)
-        if key not in self._locals:  # paths share their steps: each is worked out once
-            places = [i for i, parent in enumerate(node.parents) if parent is operand]
-            self._locals[key] = sum(local_derivative(node, position) for position in places)
-        return self._locals[key]
+        """d node / d operand: the backward walk's local derivatives, summed over each place
+        `operand` takes among node's operands."""
+        return sum(
+            self.local[node, position]
+            for position, parent in enumerate(node.parents)
+            if parent is operand
+        )
 
     def _routes(self, start: Value, root: Value) -> list[list[Value]]:
         """Up to MAX_PATHS routes from `start` to the output (one in a large graph): the Values
@@ -398,14 +459,6 @@ def _shortened(items: list[str]) -> list[str]:
     return [*items[:keep], f"({len(items) - 2 * keep} more)", *items[-keep:]]
 
 
-def _apply(op: str, operands: list[str]) -> str:
-    if op in _INFIX and len(operands) == 2:
-        return f"{operands[0]} {op} {operands[1]}"
-    if op == "neg":
-        return f"-({operands[0]})"
-    return f"{op}({', '.join(operands)})"
-
-
 def _names(order: list[Value]) -> dict[Value, str]:
     """Each Value's name on the page: its label (as drawn), else t1, t2, ... in reading order,
     skipping names that a label already uses."""
@@ -414,7 +467,8 @@ def _names(order: list[Value]) -> dict[Value, str]:
     counter = 0
     for value in order:
         if value.label:
-            names[value] = " ".join(visible_lines(value.label))
+            name = " ".join(visible_lines(value.label))
+            names[value] = name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
             continue
         counter += 1
         while f"t{counter}" in taken:
@@ -423,65 +477,25 @@ def _names(order: list[Value]) -> dict[Value, str]:
     return names
 
 
-def _page(svg: str, data: dict[str, object]) -> str:
-    """The page: the SVG drawing, the data as JSON, the script and the style, all inline."""
+def _page(drawings: list[tuple[str, str]], data: dict[str, object]) -> str:
+    """The page: the SVG drawings (direction, SVG text; the script keeps one), the data as JSON,
+    the script and the style, all inline."""
     from importlib import resources
 
-    svg = svg[svg.index("<svg") :]  # no XML declaration or DOCTYPE inside HTML
+    svg = "".join(
+        # No XML declaration or DOCTYPE inside HTML. Without the script, the first one shows.
+        f'<div class="drawing" data-direction="{direction}"{" hidden" if i else ""}>\n'
+        f"{text[text.index('<svg') :]}</div>\n"
+        for i, (direction, text) in enumerate(drawings)
+    )
     # Inside <script>, "</" or "<!--" could end or confuse the element: JSON spells "<" another
     # way. Numbers are written as Python's repr, in strings, so NaN and inf are no trouble.
     payload = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
-    script = resources.files("autograd.draw").joinpath("page.js").read_text(encoding="utf-8")
-    style = resources.files("autograd.draw").joinpath("page.css").read_text(encoding="utf-8")
+    folder = resources.files("autograd.draw")
+    script = folder.joinpath("page.js").read_text(encoding="utf-8")
+    style = folder.joinpath("page.css").read_text(encoding="utf-8")
+    # page.html: the page around them. Its Content-Security-Policy allows only what the page
+    # itself holds, so no request can leave it.
+    template = folder.joinpath("page.html").read_text(encoding="utf-8")
     title = html.escape(str(data["title"]))
-    return _TEMPLATE.format(title=title, style=style, svg=svg, data=payload, script=script)
-
-
-# The Content-Security-Policy allows only what the page itself holds: no request can leave it.
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; \
-script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-{style}</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<p class="help">Step with <kbd>→</kbd> and <kbd>←</kbd>, play or pause with <kbd>Space</kbd>,
-start again with <kbd>Home</kbd>, jump to the end with <kbd>End</kbd>. Click a Value to see its
-chain-rule paths.</p>
-</header>
-<nav id="controls">
-<button id="reset" title="Start again (Home)">Reset</button>
-<button id="back" title="Step back (←)">◀ Back</button>
-<button id="play" title="Play or pause (Space)">▶ Play</button>
-<button id="step" title="Step (→)">Step ▶</button>
-<input id="slider" type="range" min="0" max="0" value="0" aria-label="step">
-<span id="counter"></span>
-<label><input id="fit" type="checkbox" checked> fit to width</label>
-</nav>
-<main>
-<section id="graph" class="fit">
-{svg}</section>
-<aside>
-<h2 id="phase"></h2>
-<pre id="step-text"></pre>
-<div id="node-panel" hidden>
-<h2 id="node-name"></h2>
-<pre id="node-text"></pre>
-<div id="node-paths"></div>
-</div>
-</aside>
-</main>
-<noscript>Stepping needs JavaScript; the drawing above shows the final numbers.</noscript>
-<script type="application/json" id="data">{data}</script>
-<script>
-{script}</script>
-</body>
-</html>
-"""
+    return template.format(title=title, style=style, svg=svg, data=payload, script=script)

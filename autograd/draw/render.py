@@ -13,10 +13,10 @@ import os
 import shutil
 import signal
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autograd.draw.dot import Options, dot_graph, labelled_order, node_count
+from autograd.draw.files import write_atomically
 from autograd.engine import Value
 from autograd.graph import as_roots
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
-    from autograd.draw.dot import Group
+    from autograd.draw.groups import Group
 
 RENDERER_ENV = "BACKPROPLAB_DOT"
 """Environment variable naming a renderer command that takes DOT on stdin and ``-Tsvg``."""
@@ -201,7 +201,8 @@ def to_svg(
     max_nodes: int = MAX_NODES,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> str:
-    """The computation graph of `root` as SVG text, also written to `path` when one is given.
+    """The computation graph of `root` as SVG text, also written to `path` when one is given
+    (through a temporary file renamed over it; a FIFO or a device is refused).
 
     The options are those of `to_dot`. A graph with more than `max_nodes` nodes raises
     `GraphTooLargeError` before anything is rendered; no renderer raises `RendererNotFoundError`,
@@ -213,7 +214,7 @@ def to_svg(
     order = order_within(outputs, max_nodes)
     svg = dot_to_svg(dot_graph(outputs, order, options).source, timeout)
     if path is not None:
-        Path(path).write_text(svg, encoding="utf-8")
+        write_atomically(path, svg)
     return svg
 
 
