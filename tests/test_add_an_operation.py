@@ -87,3 +87,10 @@ def test_the_drawing_names_its_operands(seen):
 def test_forward_mode_uses_its_partials(seen):
     # d/da of 2a + (a^2)^2 = 2 + 4a^3 = 110 at a = 3.
     assert seen["jvp"] == [pytest.approx(110.0)]
+
+
+def test_the_page_writes_its_local_rule_as_a_formula_with_numbers(seen):
+    # t2 = twice_plus_square(t1, x) with x = 3: d t2 / dx = 2b = 2 * x = 6, from the partial itself.
+    assert "t2 = twice_plus_square(t1, x) = twice_plus_square(1.5, 3) = 12" in seen["page"]
+    assert "∂t2/∂x = 2 * x = 6" in seen["page"]
+    assert "∂t2/∂t1 = 2" in seen["page"]

@@ -6,9 +6,11 @@ Adding a built-in operation without a reference case fails here."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,3 +148,30 @@ def test_every_operation_compiles_to_the_engines_numbers(name):
             assert tuple(per_sample[row]) == pytest.approx(
                 grad(engine_loss, engine_parameters), rel=1e-12, abs=1e-15
             ), case.name
+
+
+def test_no_file_outside_the_registry_spells_operation_names():
+    """Readers ask the records: no other file of autograd keeps a table of operations. (Export
+    lists name the functions, and two operator spellings may appear for other reasons.)"""
+    names = set(OPERATIONS) | {operation.call_name for operation in OPERATIONS.values()}
+    package = Path(autograd.__file__).parent
+    offenders = {}
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "operations.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        exports = {
+            id(node)
+            for assign in ast.walk(tree)
+            if isinstance(assign, ast.Assign)
+            and any(getattr(target, "id", "") == "__all__" for target in assign.targets)
+            for node in ast.walk(assign)
+        }
+        spelled = {
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in names and id(node) not in exports
+        }
+        if len(spelled) >= 3:
+            offenders[path.relative_to(package).as_posix()] = sorted(spelled)
+    assert offenders == {}
