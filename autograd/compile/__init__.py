@@ -59,6 +59,7 @@ from collections.abc import Sequence
 from autograd.compile.runtime import REDUCTIONS, CompiledGraph
 from autograd.compile.trace import Trace
 from autograd.engine import Value
+from autograd.guards import GuardLog
 
 __all__ = ["REDUCTIONS", "CompiledGraph", "compile_graph"]
 
@@ -69,12 +70,15 @@ def compile_graph(
     parameters: Sequence[Value],
     *,
     outputs: Sequence[Value] = (),
+    guards: GuardLog | None = None,
 ) -> CompiledGraph:
     """Compile the graph recorded behind `loss` into straight-line forward and backward code.
 
     `inputs` are the leaves that hold per-sample data (their values in the trace are examples),
     `parameters` the leaves shared by all samples; the gradients are those of `loss` with respect
     to each parameter. `outputs` are further Values to compute along (predictions, say); they are
-    returned after the loss and are not differentiated. See the module docstring for the limits.
+    returned after the loss and are not differentiated. `guards` is the log of a `record_guards`
+    block the graph was recorded in: every sample is checked to take the branches of the trace
+    (`GuardError` if not). See the module docstring for the limits.
     """
-    return CompiledGraph(Trace(loss, inputs, parameters, outputs))
+    return CompiledGraph(Trace(loss, inputs, parameters, outputs, guards))

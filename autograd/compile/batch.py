@@ -14,8 +14,16 @@ from itertools import count
 
 import numpy as np
 
-from autograd.compile.expr import Expr, forward_expr, import_lines, partial_expr
-from autograd.compile.plan import Coefficients, Elementwise, Literal, Plan, Rows, Sums
+from autograd.compile.expr import Expr, as_expr, forward_expr, import_lines, partial_expr
+from autograd.compile.plan import (
+    Coefficients,
+    Elementwise,
+    Literal,
+    Operand,
+    Plan,
+    Rows,
+    Sums,
+)
 from autograd.operations import OPERATIONS
 
 # The stand-ins for an element-wise step's operands, which its lines bind to rows of the arrays.
@@ -95,6 +103,8 @@ class _Writer:
                 self.forward_sums(number, step)
             else:
                 self.forward_elementwise(step)
+        if self.plan.checks:
+            self.guards()
         loss = self.plan.loss
         if isinstance(loss, Coefficients):
             self.emit(f"coefficient_grads[{loss.indices[0]}] += values.shape[1]")
@@ -116,6 +126,30 @@ class _Writer:
                 self.backward_elementwise(step)
         imports = ["import numpy as np", *import_lines(self.calls, "array_rules")]
         return "\n".join(imports) + "\n\n" + "\n".join(self.lines) + "\n"
+
+    # -------------------------------------------------------------- guards
+    def operand_text(self, operand: Operand) -> str:
+        if isinstance(operand, Rows):
+            return f"values[{operand.rows[0]}]"
+        if isinstance(operand, Coefficients):
+            return f"coefficients[{operand.indices[0]}]"
+        number = as_expr(operand.value)
+        self.calls |= number.calls
+        return number.text
+
+    def guards(self) -> None:
+        """Each guard over the whole batch; on a sample that breaks one, no backward: the function
+        returns which samples kept every guard, and the runtime raises `GuardError`."""
+        self.emit("# guards: every sample must take the branches of the trace")
+        self.emit("kept = np.ones(values.shape[1], dtype=bool)")
+        for check in self.plan.checks:
+            comparison = (
+                f"{self.operand_text(check.left)} {check.symbol} {self.operand_text(check.right)}"
+            )
+            holds = comparison if check.result else f"~({comparison})"
+            self.emit(f"kept &= {holds}  # {check.result} in the trace ({check.written_at})")
+        self.emit("if not kept.all():")
+        self.emit("    return kept")
 
     # -------------------------------------------------------------- element-wise steps
     def operand_args(self, step: Elementwise) -> tuple[list[object], dict[str, str]]:

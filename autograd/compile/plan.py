@@ -82,12 +82,23 @@ Step = Elementwise | Sums
 
 
 @dataclass(frozen=True)
+class Check:
+    """A guard over the batch: ``left symbol right`` must give `result` for every sample."""
+
+    left: Operand
+    symbol: str
+    right: Operand
+    result: bool
+    written_at: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """How a batch runs: the steps in order, and where the outputs and gradients are.
 
     `outputs` are the loss and the further outputs, each a row of `values` (`Rows`) or an entry of
     `coefficients` (a parameter used as an output). `with_grad` are the rows whose gradient the
-    parameters' gradients need.
+    parameters' gradients need. `checks` are the trace's guards, checked after the forward steps.
     """
 
     inputs: int
@@ -97,6 +108,7 @@ class Plan:
     steps: tuple[Step, ...]
     outputs: tuple[Rows | Coefficients, ...]
     with_grad: frozenset[int] = field(default_factory=frozenset)
+    checks: tuple[Check, ...] = ()
 
     @property
     def loss(self) -> Rows | Coefficients:
@@ -118,7 +130,11 @@ class _Planner:
         self.parameter_index = {p: i for i, p in enumerate(trace.parameters)}
         self.constants: list[float] = []
         self.constant_index: dict[float, int] = {}
-        outputs = set(trace.outputs)
+        # A guard reads its Values' rows after the forward steps: none may be folded into a sum.
+        outputs = {
+            *trace.outputs,
+            *(value for guard in trace.guards or () for value in guard.values),
+        }
         uses: Counter[Value] = Counter()
         self.user: dict[Value, Value] = {}
         for node in trace.order:
@@ -241,6 +257,20 @@ class _Planner:
             for o in trace.outputs
         )
         with_grad = frozenset(row[n] for n in trace.needs_grad if n in row)
+
+        def read(x: Value | float) -> Operand:
+            if not isinstance(x, Value):
+                return Literal(x)
+            return (
+                Coefficients((self.parameter_index[x],))
+                if x in self.parameter_index
+                else Rows((row[x],))
+            )
+
+        checks = tuple(
+            Check(read(guard.left), guard.symbol, read(guard.right), guard.result, guard.written_at)
+            for guard in trace.guards or ()
+        )
         return Plan(
             inputs=len(trace.inputs),
             parameters=len(trace.parameters),
@@ -249,6 +279,7 @@ class _Planner:
             steps=tuple(steps),
             outputs=outputs,
             with_grad=with_grad,
+            checks=checks,
         )
 
     def _sums_step(self, rows: range, sums: list[_Terms], row: dict[Value, int]) -> Sums:
@@ -303,4 +334,6 @@ def plan_text(plan: Plan) -> str:
             lines.append(f"  {rows}: {kind}{more}")
         else:
             lines.append(f"  {rows}: {len(step.rows)} x {step.op}")
+    if plan.checks:
+        lines.append(f"  then {len(plan.checks)} guards, each over the whole batch")
     return "\n".join(lines)
