@@ -101,7 +101,7 @@ def record_guards() -> Iterator[GuardLog]:
     try:
         yield log
     finally:
-        _open_logs.logs.remove(log)
+        _open_logs.logs.pop()  # this block's: blocks of one thread close innermost first
         with _open_blocks_lock:
             open_blocks -= 1
 

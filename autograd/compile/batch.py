@@ -106,11 +106,15 @@ class _Writer:
         if self.plan.checks:
             self.guards()
         loss = self.plan.loss
+        # With guards, a sample that broke one gets no gradient (its seed is 0): the sums are
+        # those of the samples on the trace's branches.
+        seed = "kept" if self.plan.checks else "1.0"
         if isinstance(loss, Coefficients):
-            self.emit(f"coefficient_grads[{loss.indices[0]}] += values.shape[1]")
+            count = "kept.sum()" if self.plan.checks else "values.shape[1]"
+            self.emit(f"coefficient_grads[{loss.indices[0]}] += {count}")
         else:
             self.emit("# backward: grads[r] is d loss / d (row r), sample by sample")
-            self.emit(f"grads[{loss.rows[0]}] = 1.0")
+            self.emit(f"grads[{loss.rows[0]}] = {seed}")
             self.written.add(loss.rows[0])
         for number in reversed(range(len(self.plan.steps))):
             step = self.plan.steps[number]
@@ -124,6 +128,8 @@ class _Writer:
                 self.backward_sums(number, step)
             else:
                 self.backward_elementwise(step)
+        if self.plan.checks:
+            self.emit("return kept")
         imports = ["import numpy as np", *import_lines(self.calls, "array_rules")]
         return "\n".join(imports) + "\n\n" + "\n".join(self.lines) + "\n"
 
@@ -138,8 +144,8 @@ class _Writer:
         return number.text
 
     def guards(self) -> None:
-        """Each guard over the whole batch; on a sample that breaks one, no backward: the function
-        returns which samples kept every guard, and the runtime raises `GuardError`."""
+        """Each guard over the whole batch: `kept` says which samples took the trace's branches.
+        The function returns it; the runtime raises `GuardError` unless every sample did."""
         self.emit("# guards: every sample must take the branches of the trace")
         self.emit("kept = np.ones(values.shape[1], dtype=bool)")
         for check in self.plan.checks:
@@ -148,8 +154,6 @@ class _Writer:
             )
             holds = comparison if check.result else f"~({comparison})"
             self.emit(f"kept &= {holds}  # {check.result} in the trace ({check.written_at})")
-        self.emit("if not kept.all():")
-        self.emit("    return kept")
 
     # -------------------------------------------------------------- element-wise steps
     def operand_args(self, step: Elementwise) -> tuple[list[object], dict[str, str]]:

@@ -308,6 +308,19 @@ class CompiledGraph:
     def _run_batch(
         self, data: np.ndarray, parameters: np.ndarray, reduction: str
     ) -> tuple[Outputs, Grads]:
+        kept, outputs, gradients = self._batch_numbers(data, parameters)
+        if kept is not None and not kept.all():
+            # A sample broke a guard, judged on the batch's floats. The readable code judges on
+            # the engine's: it names every sample that breaks one, or (a sample within rounding
+            # of a boundary) gives the engine's numbers.
+            return self._sample_by_sample(data, parameters, reduction)
+        return outputs, gradients / len(data) if reduction == "mean" else gradients
+
+    def _batch_numbers(
+        self, data: np.ndarray, parameters: np.ndarray
+    ) -> tuple[np.ndarray | None, tuple[np.ndarray, ...], np.ndarray]:
+        """The batch code on `data`: which samples kept every guard (None: the graph has none),
+        the outputs, and the parameters' gradients summed over the samples that kept them."""
         samples = data.shape[0]
         values, grads = self._buffers(samples)
         values[: len(self.inputs)] = data.T
@@ -316,30 +329,22 @@ class CompiledGraph:
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
                 kept = self._batch_forward_backward(values, grads, coefficients, coefficient_grads)
-            if kept is not None:
-                # A sample broke a guard, judged on the batch's floats. The readable code judges
-                # on the engine's, names every sample that breaks one, or (a sample within
-                # rounding of a boundary) gives the engine's numbers.
-                return self._sample_by_sample(data, parameters, reduction)
         except (ArithmeticError, ValueError):
             # An engine function raised, or numpy flagged an inf or nan, which the engine does only
-            # for its domain errors. Run the samples one by one to raise the engine's error, naming
-            # the sample; if none raises, the infinities are the engine's too (1e200 * 1e200 is
-            # inf for floats as well).
+            # for its domain errors. Run the samples one by one to raise the engine's error (or a
+            # GuardError), naming the sample; if none raises, the infinities are the engine's too
+            # (1e200 * 1e200 is inf for floats as well).
             self._run_samples(data, parameters.tolist())
             coefficient_grads[:] = 0.0
             with np.errstate(all="ignore"):
-                self._batch_forward_backward(values, grads, coefficients, coefficient_grads)
+                kept = self._batch_forward_backward(values, grads, coefficients, coefficient_grads)
         outputs = tuple(
             np.full(samples, coefficients[ref.indices[0]])
             if isinstance(ref, Coefficients)
             else values[ref.rows[0]].copy()  # the buffers are reused by the next call
             for ref in self.plan.outputs
         )
-        gradients = coefficient_grads[: len(self.parameters)]
-        if reduction == "mean":
-            gradients = gradients / samples
-        return outputs, gradients
+        return kept, outputs, coefficient_grads[: len(self.parameters)]
 
     def _sample_by_sample(
         self, data: np.ndarray, parameters: np.ndarray, reduction: str
