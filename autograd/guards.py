@@ -22,8 +22,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, NamedTuple, Union
 
 if TYPE_CHECKING:  # the engine imports this module: Value is needed only for types here
     from autograd.engine import Value
@@ -31,8 +30,7 @@ if TYPE_CHECKING:  # the engine imports this module: Value is needed only for ty
     Compared = Union[Value, float]  # noqa: UP007
 
 
-@dataclass(frozen=True, eq=False)
-class Guard:
+class Guard(NamedTuple):
     """One comparison made while guards were recorded: ``left symbol right`` gave `result`.
 
     A reflected comparison is kept as Python ran it: ``0 < x`` runs ``x > 0``. `filename` and

@@ -136,24 +136,25 @@ class _Writer:
     # -------------------------------------------------------------- guards
     def operand_text(self, operand: Operand) -> str:
         if isinstance(operand, Rows):
-            return f"values[{operand.rows[0]}]"
+            return self.rows_text("values", operand.rows)
         if isinstance(operand, Coefficients):
-            return f"coefficients[{operand.indices[0]}]"
+            return self.coefficients_text(operand.indices)
         number = as_expr(operand.value)
         self.calls |= number.calls
         return number.text
 
     def guards(self) -> None:
-        """Each guard over the whole batch: `kept` says which samples took the trace's branches.
+        """The guards over the whole batch: `kept` says which samples took the trace's branches.
         The function returns it; the runtime raises `GuardError` unless every sample did."""
         self.emit("# guards: every sample must take the branches of the trace")
         self.emit("kept = np.ones(values.shape[1], dtype=bool)")
         for check in self.plan.checks:
-            comparison = (
-                f"{self.operand_text(check.left)} {check.symbol} {self.operand_text(check.right)}"
-            )
-            holds = comparison if check.result else f"~({comparison})"
-            self.emit(f"kept &= {holds}  # {check.result} in the trace ({check.written_at})")
+            left, right = self.operand_text(check.left), self.operand_text(check.right)
+            comparison = f"{left} {check.symbol} {right}"
+            where = check.written_at[0] + (" ..." if len(check.written_at) > 1 else "")
+            self.emit(f"# {len(check.written_at)} x {check.result} in the trace ({where})")
+            holds = f"({comparison}).all(0)" if check.result else f"~({comparison}).any(0)"
+            self.emit(f"kept &= {holds}")
 
     # -------------------------------------------------------------- element-wise steps
     def operand_args(self, step: Elementwise) -> tuple[list[object], dict[str, str]]:

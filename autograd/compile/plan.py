@@ -26,6 +26,7 @@ from typing import Any, Union, cast
 from autograd.compile.trace import Trace
 from autograd.engine import Value
 from autograd.graph import value_parents
+from autograd.guards import Guard
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,14 @@ Step = Elementwise | Sums
 
 @dataclass(frozen=True)
 class Check:
-    """A guard over the batch: ``left symbol right`` must give `result` for every sample."""
+    """Guards over the batch, grouped: ``left symbol right`` must give `result` for every sample,
+    one comparison per entry of the operands (a layer of hand-written relus is one check)."""
 
     left: Operand
     symbol: str
     right: Operand
     result: bool
-    written_at: str
+    written_at: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -258,19 +260,6 @@ class _Planner:
         )
         with_grad = frozenset(row[n] for n in trace.needs_grad if n in row)
 
-        def read(x: Value | float) -> Operand:
-            if not isinstance(x, Value):
-                return Literal(x)
-            return (
-                Coefficients((self.parameter_index[x],))
-                if x in self.parameter_index
-                else Rows((row[x],))
-            )
-
-        checks = tuple(
-            Check(read(guard.left), guard.symbol, read(guard.right), guard.result, guard.written_at)
-            for guard in trace.guards or ()
-        )
         return Plan(
             inputs=len(trace.inputs),
             parameters=len(trace.parameters),
@@ -279,7 +268,36 @@ class _Planner:
             steps=tuple(steps),
             outputs=outputs,
             with_grad=with_grad,
-            checks=checks,
+            checks=self._checks(row),
+        )
+
+    def _checks(self, row: dict[Value, int]) -> tuple[Check, ...]:
+        """The guards, grouped by comparison, truth value and kind of operands: each group is one
+        numpy comparison over the batch."""
+        groups: dict[tuple[object, ...], list[Guard]] = {}
+        for guard in self.trace.guards or ():
+            kinds = tuple(
+                x if not isinstance(x, Value) else self.is_coefficient(x)
+                for x in (guard.left, guard.right)
+            )
+            groups.setdefault((guard.symbol, guard.result, kinds), []).append(guard)
+
+        def read(xs: list[Value | float]) -> Operand:
+            if not isinstance(xs[0], Value):
+                return Literal(float(xs[0]))
+            if self.is_coefficient(xs[0]):
+                return Coefficients(tuple(self.coefficient(x) for x in xs))
+            return Rows(tuple(row[x] for x in xs))  # type: ignore[index]
+
+        return tuple(
+            Check(
+                read([guard.left for guard in guards]),
+                guards[0].symbol,
+                read([guard.right for guard in guards]),
+                guards[0].result,
+                tuple(guard.written_at for guard in guards),
+            )
+            for guards in groups.values()
         )
 
     def _sums_step(self, rows: range, sums: list[_Terms], row: dict[Value, int]) -> Sums:
@@ -335,5 +353,8 @@ def plan_text(plan: Plan) -> str:
         else:
             lines.append(f"  {rows}: {len(step.rows)} x {step.op}")
     if plan.checks:
-        lines.append(f"  then {len(plan.checks)} guards, each over the whole batch")
+        guards = sum(len(check.written_at) for check in plan.checks)
+        lines.append(
+            f"  then {guards} guards, {len(plan.checks)} numpy comparison(s) over the batch"
+        )
     return "\n".join(lines)
