@@ -21,7 +21,7 @@ by compiled code), `compile` (`compile_graph`: a graph as straight-line code), `
 from autograd import _installation  # noqa: F401
 from autograd.backprop import grad
 from autograd.check import GradcheckError, gradcheck
-from autograd.compile import CompiledGraph, compile_graph
+from autograd.compile import CompiledFunction, CompiledGraph, compile_function, compile_graph
 from autograd.define import define_op
 from autograd.draw import (
     GraphTooLargeError,
@@ -56,6 +56,7 @@ from autograd.operations import (
 
 __all__ = [
     "OPERATIONS",
+    "CompiledFunction",
     "CompiledGraph",
     "GradcheckError",
     "GraphTooLargeError",
@@ -67,6 +68,7 @@ __all__ = [
     "RendererNotFoundError",
     "Value",
     "check_manual",
+    "compile_function",
     "compile_graph",
     "cos",
     "define_op",

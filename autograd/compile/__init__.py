@@ -56,12 +56,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autograd.compile.function import CompiledFunction, compile_function
 from autograd.compile.runtime import REDUCTIONS, CompiledGraph
 from autograd.compile.trace import Trace
 from autograd.engine import Value
 from autograd.guards import GuardLog
 
-__all__ = ["REDUCTIONS", "CompiledGraph", "compile_graph"]
+__all__ = ["REDUCTIONS", "CompiledFunction", "CompiledGraph", "compile_function", "compile_graph"]
 
 
 def compile_graph(

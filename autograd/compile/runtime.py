@@ -308,7 +308,7 @@ class CompiledGraph:
     def _run_batch(
         self, data: np.ndarray, parameters: np.ndarray, reduction: str
     ) -> tuple[Outputs, Grads]:
-        kept, outputs, gradients = self._batch_numbers(data, parameters)
+        kept, outputs, gradients = self.batch_numbers(data, parameters)
         if kept is not None and not kept.all():
             # A sample broke a guard, judged on the batch's floats. The readable code judges on
             # the engine's: it names every sample that breaks one, or (a sample within rounding
@@ -316,11 +316,12 @@ class CompiledGraph:
             return self._sample_by_sample(data, parameters, reduction)
         return outputs, gradients / len(data) if reduction == "mean" else gradients
 
-    def _batch_numbers(
+    def batch_numbers(
         self, data: np.ndarray, parameters: np.ndarray
     ) -> tuple[np.ndarray | None, tuple[np.ndarray, ...], np.ndarray]:
         """The batch code on `data`: which samples kept every guard (None: the graph has none),
-        the outputs, and the parameters' gradients summed over the samples that kept them."""
+        the outputs, and the parameters' gradients summed over the samples that kept them.
+        Internal: `compile_function` splits batches by branch with it."""
         samples = data.shape[0]
         values, grads = self._buffers(samples)
         values[: len(self.inputs)] = data.T
