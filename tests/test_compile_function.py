@@ -133,3 +133,10 @@ def test_max_and_chained_comparisons_in_a_function_equal_the_engine(weights, row
     assert grads.tolist() == [e[1] for e in expected]
     (losses,), _ = compiled(data)
     assert losses.tolist() == pytest.approx([e[0][0] for e in expected], rel=1e-12, abs=1e-300)
+
+
+def test_a_comparison_of_an_undeclared_value_is_refused():
+    w, threshold = Value(1.0, label="w"), Value(0.5, label="threshold")
+    compiled = compile_function(lambda x: w * x if threshold > 0 else x, parameters=[w])
+    with pytest.raises(ValueError, match="declare it in parameters="):
+        compiled([1.0])

@@ -111,6 +111,11 @@ class CompiledFunction:
                 guards,
             )
         )
+        if len(graph.guards or ()) != len(guards):
+            raise ValueError(
+                "compile_function: fn compared a Value that reads none of its inputs and is not "
+                "among the parameters; declare it in parameters=, or compare its .data"
+            )
         branch = Branch(graph, used_inputs, used_parameters)
         self.branches.append(branch)
         return branch
