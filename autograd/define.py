@@ -26,17 +26,9 @@ READABLE_CODE_NAMES = frozenset(
 )
 """Names the readable code binds beside the names of Values: a Value labelled so gets another."""
 
-GENERATED_CODE_NAMES = READABLE_CODE_NAMES | {
-    "coefficients",
-    "coefficient_grads",
-    "np",
-    "a",
-    "b",
-    "g",
-    "out",
-    "g_total",
-    "L",
-}
+GENERATED_CODE_NAMES = READABLE_CODE_NAMES | frozenset(
+    {"coefficients", "coefficient_grads", "np", "a", "b", "g", "out", "g_total", "L"}
+)
 """Names that generated code (`autograd.compile`) binds for itself, and that an operation, which
 generated code calls by its name, therefore cannot have."""
 
@@ -86,7 +78,7 @@ def define_op(
         )
     _check_callable(name, "forward", forward, arity)
     for position, partial in enumerate(partials):
-        _check_callable(name, f"partial {position}", partial, 2 + arity)
+        _check_callable(name, f"partial {position}", partial, arity)
     if batch_forward is not None and not callable(batch_forward):
         raise TypeError(
             f"define_op: batch_forward of {name!r} must be callable (a function of numpy "
@@ -141,7 +133,8 @@ def _check_name(name: str) -> None:
         )
 
 
-def _check_callable(name: str, what: str, function: object, arguments: int) -> None:
+def _check_callable(name: str, what: str, function: object, arity: int) -> None:
+    """`function` (the forward rule, or a partial) must take what it will be called with."""
     if not callable(function):
         raise TypeError(
             f"define_op: {name!r}: {what} must be callable, not {type(function).__name__}"
@@ -152,13 +145,14 @@ def _check_callable(name: str, what: str, function: object, arguments: int) -> N
         signature = inspect.signature(function)
     except (TypeError, ValueError):  # some built-in functions do not say; they are tried later
         return
+    operands = ", ".join(("a", "b")[:arity])
+    called_as = f"({operands})" if what == "forward" else f"(g, out, {operands})"
     try:
-        signature.bind(*range(arguments))
+        signature.bind(*called_as.strip("()").split(", "))
     except TypeError:
-        expected = "the operands" if what == "forward" else "(g, out, then the operands)"
         raise TypeError(
-            f"define_op: {what} of {name!r} takes {signature}, but it is called with "
-            f"{arguments} arguments: {expected}"
+            f"define_op: {name!r}: {what} takes {signature}, but with {arity} partial "
+            f"derivative{'s' if arity > 1 else ''} (one per operand) it is called as {called_as}"
         ) from None
 
 

@@ -220,10 +220,13 @@ def _stop_while_starting(signum: int, frame: object) -> NoReturn:
 
 
 def heading(title: str) -> None:
-    """Print a section heading, underlined, after a blank line."""
+    """Print a section heading after a blank line.
+
+    One line, flush left above the indented text of its section: an underline would cost a line
+    per section, and the article demo has to fit on about one screen.
+    """
     print()
     print(title)
-    print("-" * len(title))
 
 
 def aligned(x: float) -> str:

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import RenderError, Value, grad
-from demos._cli import aligned, heading, make_parser, parse, run, write_text
+from demos._cli import WRITE_ERROR, aligned, fail, heading, make_parser, parse, run, write_text
+from demos._svg_plot import loss_curve_svg
 from nn import (
     EMILY,
     FRANK,
@@ -39,7 +40,9 @@ from nn import (
 from nn.article import deriv_sigmoid, sigmoid  # the article's own, for the by-hand column
 
 LEARNING_RATE = 0.1  # the article's
-REPORT_EVERY = 10  # the article prints the loss every 10 epochs
+# The article prints the loss every 10 epochs; every 100 keeps the whole demo on about one screen,
+# and the picture written beside the drawing shows every epoch.
+REPORT_EVERY = 100
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +63,8 @@ def demo(argv: Sequence[str] | None) -> None:
         help="also write the worked example as a page to step through in a browser",
     )
     args = parse(parser, argv)
+    if args.html:
+        refuse_irregular(page_path(args.out))
     print('Victor Zhou\'s "Introduction to Neural Networks", step by step with backproplab')
     print(f"(seed {args.seed}, {args.epochs} epochs; --help lists the options)")
     a_neuron()
@@ -68,7 +73,7 @@ def demo(argv: Sequence[str] | None) -> None:
     backpropagation()
     if args.html:
         explorable(args.out)
-    model = training(args.epochs, args.seed)
+    model = training(args.epochs, args.seed, args.out)
     predictions(model)
     drawing(model, args.out)
 
@@ -126,7 +131,8 @@ def backpropagation() -> None:
     (auto_d_ypred_d_h1,) = grad(y_pred, [h1])
     (auto_d_h1_d_w1,) = grad(h1, [weight_w1])
     loss.backward()
-    auto_d_L_d_w1 = float(weight_w1.grad)  # a float after a plain backward; typed float | Value
+    auto_d_L_d_w1 = weight_w1.grad
+    assert isinstance(auto_d_L_d_w1, float)  # a plain backward leaves floats; typed float | Value
 
     rows = [
         ("h1 = h2 = f(w1 x1 + w2 x2 + b1)", hand_h1, h1.data),
@@ -142,8 +148,7 @@ def backpropagation() -> None:
         print(f"   {what:40}  {aligned(by_hand):24}{aligned(by_autograd)}")
     print()
     print(f"   dL/dw1, autograd minus by hand: {_difference(auto_d_L_d_w1, hand_d_L_d_w1)}")
-    print("   autograd's column: grad(L, [y_pred]), grad(y_pred, [h1]), grad(h1, [w1]), and")
-    print("   w1.grad after L.backward().")
+    print("   (autograd's column: grad(L, [y_pred]), grad(y_pred, [h1]), grad(h1, [w1]), w1.grad)")
     print("   dL/dw1 > 0: raising w1 would raise the loss a little, so training lowers w1.")
 
 
@@ -169,12 +174,27 @@ def explorable(out: Path) -> None:
     except RenderError as error:
         print(f"   No page: {error}")
         return
-    path = out / "backprop.html"
+    path = page_path(out)
     write_text(path, page)
     print()
     print(f"   The same, step by step in a web browser: {path}")
     print("   (click w1 for the chain rule above, with its numbers; #node=w1 at the end of the")
     print("   address opens it there).")
+
+
+def page_path(out: Path) -> Path:
+    return out / "backprop.html"
+
+
+def refuse_irregular(path: Path) -> None:
+    """Stop before anything runs if `path` is there but no regular file (a FIFO, a device): the
+    page is written by renaming a new file over it, which would replace it, as Module.save
+    refuses to."""
+    if path.exists() and not path.is_file():  # both follow a symlink to what it names
+        fail(
+            f"{str(path)!r} is not a regular file; the page is written to a regular file only",
+            WRITE_ERROR,
+        )
 
 
 def worked_example_model() -> MLP:
@@ -186,22 +206,19 @@ def worked_example_model() -> MLP:
     return model
 
 
-def training(epochs: int, seed: int) -> MLP:
+def training(epochs: int, seed: int, out: Path) -> MLP:
     heading("5. Training on four people")
     print("   name      weight  height  gender  network input (weight - 135, height - 66)")
     for person in PEOPLE:
         _print_person(person)
-    print()
     model = MLP(2, [2, 1], seed=seed)
     print(
-        f"   The network: MLP(2, [2, 1]), sigmoid neurons as above, its 9 parameters drawn "
-        f"from N(0, 1) (seed {seed})."
+        f"   MLP(2, [2, 1]) of sigmoid neurons, its 9 parameters drawn from N(0, 1) (seed {seed});"
     )
     print(
-        f"   Stochastic gradient descent, one person at a time, learning rate {LEARNING_RATE}, "
-        f"{epochs} epochs;"
+        f"   SGD, one person at a time, learning rate {LEARNING_RATE}, {epochs} epochs. "
+        f"The loss over all four:"
     )
-    print(f"   the loss over all four people after every {REPORT_EVERY}th epoch, as the article:")
     epoch_width = len(str(epochs - 1))
 
     def report(epoch: int, loss: float) -> None:
@@ -212,6 +229,10 @@ def training(epochs: int, seed: int) -> MLP:
     optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
     history = fit(model, X, y, optimizer=optimizer, epochs=epochs, progress=False, callback=report)
     print(f"   Loss after the last epoch: {history[-1]:.3f}")
+    path = out / "loss.svg"
+    title = f"The article's network on four people: mean squared error (seed {seed})"
+    write_text(path, loss_curve_svg(history, title=title, y_label="loss over the four people"))
+    print(f"   The loss after every epoch, drawn: {path}")
     return model
 
 
@@ -224,8 +245,7 @@ def predictions(model: MLP) -> None:
             f"   {person.name:8}{person.weight:>4} lb  {person.height:>3} in  "
             f"{_ints(person.shifted):9} ->  {output:.3f}  {guess}"
         )
-    print("   The article's run gave Emily 0.951 (F) and Frank 0.039 (M); the digits depend on")
-    print("   the random start.")
+    print("   (The article's run gave Emily 0.951, Frank 0.039: the digits depend on the start.)")
 
 
 def drawing(model: MLP, out: Path) -> None:
@@ -244,9 +264,8 @@ def drawing(model: MLP, out: Path) -> None:
         return
     path = out / "network.svg"
     write_text(path, svg)
-    print("   Emily's prediction and its loss (she is F = 1), neuron by neuron: every Value with")
-    print("   its data, and the gradient of the loss that one training step on her would use.")
-    print(f"   Written to {path}; open it in a web browser.")
+    print("   Emily's prediction and loss (she is F = 1): every Value with its data and the")
+    print(f"   gradient one training step on her would use. Open {path} in a web browser.")
 
 
 # ---------------------------------------------------------------------- helpers

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograd import Value
 from demos._cli import aligned, heading, make_parser, parse, run
 from demos._plots import new_figure, save_png
 from nn import (
@@ -112,8 +113,7 @@ def train_both(
             hand.seconds += middle - start
             auto.seconds += end - middle
             hand_row = list(by_hand.values())
-            # .grad is typed float | Value (a Value after backward(create_graph=True) only)
-            auto_row = [float(parameter.grad) for parameter in parameters]
+            auto_row = [_plain(parameter.grad) for parameter in parameters]
             if step == 0:
                 hand.first_gradients, auto.first_gradients = hand_row, auto_row
             for i, (a, b) in enumerate(zip(hand_row, auto_row, strict=True)):
@@ -125,6 +125,11 @@ def train_both(
     hand.final_parameters = list(network.state_dict().values())
     auto.final_parameters = [parameter.data for parameter in parameters]
     return hand, auto, difference
+
+
+def _plain(gradient: float | Value) -> float:
+    """A gradient as a float: a plain backward leaves floats (Values come with create_graph)."""
+    return gradient.data if isinstance(gradient, Value) else gradient
 
 
 # ---------------------------------------------------------------------- the report
@@ -143,7 +148,10 @@ def first_step(start: ManualNetwork, by_hand: Run, by_autograd: Run) -> None:
 
 def comparison(epochs: int, by_hand: Run, by_autograd: Run, difference: Difference) -> None:
     steps = epochs * len(PEOPLE)
-    heading(f"The whole training: {epochs} epoch{'s' if epochs > 1 else ''}, {steps} steps each")
+    # "1000 epochs, 4000 steps each" read as 4000 steps per epoch: say what multiplies what.
+    epochs_text = f"{epochs} epoch{'s' if epochs > 1 else ''}"
+    people = len(PEOPLE)
+    heading(f"The whole training, on each side: {epochs_text} x {people} people = {steps} steps")
     print(f"   {'':14}{'final loss':26}time")
     for name, result in (("by hand", by_hand), ("by autograd", by_autograd)):
         print(f"   {name:14}{aligned(result.losses[-1]):26}{result.seconds:.3g} s")

@@ -43,11 +43,15 @@ def as_count(n: object, what: str, minimum: int = 1) -> int:
 
 
 def as_generator(seed: Seed) -> np.random.Generator:
-    """A numpy Generator from an int seed, a Generator (used as is) or None (fresh entropy)."""
+    """A numpy Generator from an int seed >= 0, a Generator (used as is) or None (fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, Integral) and not isinstance(seed, (bool, np.bool_))):
-        return np.random.default_rng(seed)
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, (Integral, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        if seed < 0:
+            raise ValueError(f"seed must be an int >= 0 (numpy seeds no generator with {seed})")
+        return np.random.default_rng(int(seed))
     raise TypeError(f"seed must be an int, a numpy Generator or None, not {type(seed).__name__}")
 
 

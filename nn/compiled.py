@@ -25,7 +25,7 @@ import numpy as np
 
 from autograd import CompiledGraph, Value, compile_graph
 from nn.checks import Row
-from nn.losses import Loss, loss_on_stand_ins
+from nn.losses import Loss, loss_on_stand_ins, takes_rows
 from nn.module import Module
 from nn.optim import Optimizer
 
@@ -58,7 +58,7 @@ class CompiledLoss:
         else:
             names = [f"y_true{j}" for j in range(len(_row(ts[0])))]
         targets = [Value(0.0, label=name) for name in names]
-        if self.classes is None:
+        if self.classes is None and not takes_rows(loss):
             value = loss(targets, self.outputs)
         else:  # the sample's row of class probabilities beside its row of logits
             value = loss([targets], [self.outputs])

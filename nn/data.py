@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+from decimal import Decimal
 from importlib import resources
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -140,19 +142,20 @@ def train_test_split(
     >>> len(X_train), len(X_test)
     (6, 2)
 
-    As scikit-learn's: `test_size` is a fraction of the samples (rounded up) or a count, and the
-    same `seed` gives the same split. Rows of X and y stay paired.
+    As scikit-learn's: `test_size` is a fraction of the samples (rounded up; any real number,
+    a numpy float or a `Fraction` too) or a count (an int), and the same `seed` gives the same
+    split. Rows of X and y stay paired.
     """
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = _as_array(X, "X"), _as_array(y, "y")
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ValueError(
             f"X and y must hold the same number of samples, not shapes {X.shape} and {y.shape}"
         )
     n = len(X)
-    if isinstance(test_size, float):
-        if not 0.0 < test_size < 1.0:
+    if isinstance(test_size, (Real, Decimal)) and not isinstance(test_size, (Integral, np.bool_)):
+        if not 0 < test_size < 1:
             raise ValueError(f"test_size must be a fraction between 0 and 1, not {test_size}")
-        n_test = math.ceil(test_size * n)
+        n_test = math.ceil(float(test_size) * n)
     else:
         n_test = as_count(test_size, "test_size (a fraction or a count)")
     if not 1 <= n_test < n:
@@ -163,6 +166,13 @@ def train_test_split(
     order = as_generator(seed).permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
+
+
+def _as_array(data: object, what: str) -> np.ndarray:
+    try:
+        return np.asarray(data)
+    except ValueError as error:  # numpy's "inhomogeneous shape": rows of different lengths
+        raise ValueError(f"{what} must be an array or rows of equal length: {error}") from None
 
 
 def _as_noise(noise: object) -> float:

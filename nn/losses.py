@@ -95,21 +95,28 @@ def cross_entropy(targets: object, logits: Sequence[Sequence[Value | float]]) ->
     0.275297
 
     `logits` holds one row of Values per sample (the outputs of a model with one output per
-    class; no softmax on them). Each target is a class id, an integer from 0 to the number of
-    classes less one (a float with an integer value counts, as `fit` hands targets over as
-    floats), or a row of class probabilities (plain numbers in [0, 1], or Values: the loss is
-    then ``-sum_k p_k log softmax(logits)[k]``, which is how a compiled graph takes a one-hot
-    class as its input). Targets first, as in every loss of `nn`.
+    class; no softmax on them), every row as long; a 2-D numpy array of numbers works too. Each
+    target is a class id, an integer from 0 to the number of classes less one (a float with an
+    integer value counts, as `fit` hands targets over as floats), or a row of class
+    probabilities (plain numbers in [0, 1], or Values: the loss is then
+    ``-sum_k p_k log softmax(logits)[k]``, which is how a compiled graph takes a one-hot class
+    as its input). Targets first, as in every loss of `nn`.
     """
     who = "cross_entropy"
-    rows = _as_list(logits, who, "logits")
-    classes = _as_list(targets, who, "targets")
+    rows = _as_list(logits, who, "logits", rows=True)
+    classes = _as_list(targets, who, "targets", rows=True)
     if len(classes) != len(rows):
         raise ValueError(f"{who}: targets has {len(classes)} samples but logits has {len(rows)}")
     if not rows:
         raise ValueError(f"{who} needs at least one sample; targets and logits are empty")
     refuse_swapped(_flattened(classes), rows, who)
     checked_rows = [_as_logits(row, f"{who}: logits[{i}]") for i, row in enumerate(rows)]
+    for i, row in enumerate(checked_rows):
+        if len(row) != len(checked_rows[0]):
+            raise ValueError(
+                f"{who}: logits[{i}] has {len(row)} entries but logits[0] has "
+                f"{len(checked_rows[0])}; every row holds one logit per class"
+            )
     checked_classes = [
         _class_target(target, len(row), i)
         for i, (target, row) in enumerate(zip(classes, checked_rows, strict=True))
@@ -168,11 +175,14 @@ def _shifted(values: list[Value]) -> list[Value]:
 
     The maximum is itself recorded, ``m = a + relu(b - a)`` entry by entry, not read from the data:
     a compiled graph then takes each sample's own maximum (a number read while recording would be
-    baked in, and another sample's larger logits would overflow). Its gradient cancels out.
+    baked in, and another sample's larger logits would overflow). Its gradient cancels out. It is
+    taken over the halves and doubled, which is exact, so that ``b - a`` stays finite for any two
+    finite logits (1e308 - -1e308 would overflow to inf, and inf - inf is nan).
     """
-    largest = values[0]
+    half_largest = values[0] * 0.5
     for value in values[1:]:
-        largest = largest + (value - largest).relu()
+        half_largest = half_largest + (value * 0.5 - half_largest).relu()
+    largest = half_largest * 2.0
     return [value - largest for value in values]
 
 
@@ -211,14 +221,50 @@ def unchecked(loss: Loss) -> Loss:
     return next((formula for public, formula in _FORMULAS.items() if public is loss), loss)
 
 
+def takes_rows(loss: object) -> bool:
+    """True for `cross_entropy` (or its formula): it takes each sample's outputs as one row of
+    logits, beside a class id or a row of class probabilities, where the other losses take one
+    number per output."""
+    return loss is cross_entropy or loss is _cross_entropy
+
+
 def loss_on_stand_ins(loss: Loss, output_count: int, targets: Sequence[object]) -> float:
     """`loss` of `targets` beside outputs that are all 0.5, recording nothing: the loss's own
-    checks of every target, run once before training."""
+    checks of every target, run once before training. For nn's own losses the shape of the
+    targets is checked first, and named as fit's data (`y`) rather than the loss's arguments."""
+    if any(loss is public for public in _FORMULAS):
+        _check_target_shape(loss, output_count, targets[0])
     with no_grad():
         outputs = [
             Value(0.5) if output_count == 1 else [Value(0.5)] * output_count for _ in targets
         ]
-        return loss(*batch_arguments(outputs, targets)).data
+        return loss(*batch_arguments(outputs, targets, loss)).data
+
+
+def _check_target_shape(loss: Loss, output_count: int, target: object) -> None:
+    """One sample's target as fit has it (a number, or a row of numbers: every row of `y` is as
+    long) beside a model with `output_count` outputs, for one of nn's losses."""
+    name = getattr(loss, "__name__", "the loss")
+    columns = len(target) if isinstance(target, (list, tuple)) else None
+    if takes_rows(loss):
+        if output_count < 2:
+            raise ValueError(
+                f"{name} needs a model with one output per class, two or more; this model "
+                f"has {output_count}"
+            )
+        if columns is not None and columns != output_count:
+            raise ValueError(
+                f"y has {columns} columns but the model has {output_count} outputs: {name} "
+                f"takes a class id per sample, or a row of {output_count} class probabilities"
+            )
+    elif columns is None and output_count > 1:
+        raise ValueError(
+            f"y holds one number per sample, but the model has {output_count} outputs: give y "
+            f"one column per output (samples x {output_count}), or for class ids use "
+            "cross_entropy"
+        )
+    elif columns is not None and columns != output_count:
+        raise ValueError(f"y has {columns} columns but the model has {output_count} outputs")
 
 
 # ---------------------------------------------------------------------- the checks
@@ -340,11 +386,15 @@ def _flattened(items: Sequence[object]) -> list[object]:
     return flat
 
 
-def _as_list(values: object, who: str, what: str) -> list[object]:
+def _as_list(values: object, who: str, what: str, rows: bool = False) -> list[object]:
+    """`values` as a list of samples; with `rows`, a 2-D array is a list of rows, one per sample."""
     if isinstance(values, np.ndarray):
-        if values.ndim > 1:
-            raise ValueError(f"{who}: {what} must be 1-D, got an array of shape {values.shape}")
-        return values.tolist() if values.ndim == 1 else [values.item()]
+        if values.ndim > (2 if rows else 1):
+            shapes = "1-D or 2-D (one row per sample)" if rows else "1-D"
+            raise ValueError(
+                f"{who}: {what} must be {shapes}, got an array of shape {values.shape}"
+            )
+        return values.tolist() if values.ndim >= 1 else [values.item()]
     if isinstance(values, (list, tuple)):
         return list(values)
     if isinstance(values, Value) or is_real_number(values):
@@ -355,19 +405,22 @@ def _as_list(values: object, who: str, what: str) -> list[object]:
 
 
 def batch_arguments(
-    outputs: Sequence[Value | Sequence[Value]], targets: Sequence[object]
+    outputs: Sequence[Value | Sequence[Value]], targets: Sequence[object], loss: object = None
 ) -> tuple[list[object], list[object]]:
-    """``(y_true, y_pred)`` for a loss, from each sample's model output and target.
+    """``(y_true, y_pred)`` for `loss`, from each sample's model output and target.
 
     A target row (several outputs, one target each) is laid end to end with the outputs, as are
     single numbers. A single number beside several outputs is a class id, and the outputs stay
-    together as that sample's row of logits (`cross_entropy`).
+    together as that sample's row of logits (`cross_entropy`); for `cross_entropy` a target row
+    stays a row too, the sample's class probabilities (a one-hot row, say).
     """
     y_true: list[object] = []
     y_pred: list[object] = []
+    rows = takes_rows(loss)
     for output, target in zip(outputs, targets, strict=True):
-        if isinstance(target, (list, tuple)) or (
-            isinstance(target, np.ndarray) and target.ndim > 0
+        if not rows and (
+            isinstance(target, (list, tuple))
+            or (isinstance(target, np.ndarray) and target.ndim > 0)
         ):
             y_true.extend(target)
             y_pred.extend([output] if isinstance(output, Value) else output)

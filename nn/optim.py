@@ -67,7 +67,12 @@ class Optimizer:
             raise
 
     def _gradients(self) -> list[float]:
-        grads = [float(parameter.grad) for parameter in self.params]
+        # A gradient is a Value after backward(create_graph=True): step on its number, as PyTorch
+        # steps on a gradient that has a graph of its own.
+        grads = [
+            grad.data if isinstance(grad, Value) else float(grad)
+            for grad in (parameter.grad for parameter in self.params)
+        ]
         for i, (parameter, g) in enumerate(zip(self.params, grads, strict=True)):
             if not math.isfinite(g):
                 name = parameter.label or f"#{i}"

@@ -54,55 +54,68 @@ def to_torch(model: Module) -> torch.nn.Sequential:
 def from_torch(sequential: torch.nn.Sequential) -> MLP:
     """The `MLP` computing what `sequential` computes: ``Linear`` layers, each followed by at most
     one of ``Sigmoid``, ``Tanh``, ``ReLU`` (or ``Identity``), the same one after every hidden
-    layer. Anything else raises ValueError naming the module."""
+    layer, with real weights that hold numbers. Anything else raises ValueError naming the
+    module. The types must be exactly these: a subclass may compute something else in its own
+    ``forward``, which nn cannot read."""
     torch = _import_torch("from_torch")
-    if not isinstance(sequential, torch.nn.Sequential):
-        raise TypeError(f"from_torch needs a torch.nn.Sequential, not {type(sequential).__name__}")
-    names = {getattr(torch.nn, module): name for name, module in TORCH_ACTIVATIONS.items()}
-    layers: list[tuple[Any, str]] = []
+    if type(sequential) is not torch.nn.Sequential:
+        raise TypeError(
+            "from_torch needs a torch.nn.Sequential (exactly: a subclass may have a forward of "
+            f"its own), not {type(sequential).__name__}"
+        )
+    activations = {getattr(torch.nn, module): name for name, module in TORCH_ACTIVATIONS.items()}
+    activations[torch.nn.Identity] = "linear"
+    layers: list[tuple[Any, str | None]] = []  # each Linear and its activation, None for none yet
     for index, module in enumerate(sequential):
-        if isinstance(module, torch.nn.Linear):
-            if module.bias is None:
-                raise ValueError(
-                    f"module {index} is a Linear without a bias; every neuron of nn has one"
-                )
+        kind = type(module)
+        if kind is torch.nn.Linear:
+            _check_linear(torch, module, index)
             if layers and layers[-1][0].out_features != module.in_features:
                 raise ValueError(
                     f"module {index} takes {module.in_features} inputs, but the layer before "
                     f"gives {layers[-1][0].out_features}"
                 )
-            layers.append((module, "linear"))
-        elif type(module) in names or isinstance(module, torch.nn.Identity):
-            if not layers or layers[-1][1] != "linear":
+            layers.append((module, None))
+        elif kind in activations:
+            if not layers:
                 raise ValueError(
-                    f"module {index} ({type(module).__name__}) must follow a Linear, "
-                    "one activation per layer"
+                    f"module {index} ({kind.__name__}) comes before any Linear; an activation "
+                    "must follow a Linear"
                 )
-            activation = "linear" if isinstance(module, torch.nn.Identity) else names[type(module)]
-            layers[-1] = (layers[-1][0], activation)
+            if layers[-1][1] is not None:
+                raise ValueError(
+                    f"module {index} ({kind.__name__}) is a second activation after one Linear; "
+                    "from_torch reads at most one (Identity counts as one)"
+                )
+            layers[-1] = (layers[-1][0], activations[kind])
         else:
+            lazy = isinstance(module, torch.nn.modules.lazy.LazyModuleMixin)
             raise ValueError(
-                f"module {index} is a {type(module).__name__}; from_torch reads Linear layers "
-                f"and the activations {sorted(TORCH_ACTIVATIONS.values())} only"
+                f"module {index} is a {kind.__name__}"
+                f"{' (not initialised yet: run a batch through it first)' if lazy else ''}; "
+                f"from_torch reads only torch.nn.Linear and the activations "
+                f"{sorted(TORCH_ACTIVATIONS.values())} or Identity, of exactly these types "
+                "(a subclass may compute something else)"
             )
     if not layers:
         raise ValueError("the Sequential holds no Linear layer")
-    hidden = {activation for _, activation in layers[:-1]}
+    read = [(linear, activation or "linear") for linear, activation in layers]
+    hidden = {activation for _, activation in read[:-1]}
     if len(hidden) > 1:
         raise ValueError(
             f"the hidden layers use different activations ({sorted(hidden)}); an MLP uses one"
         )
-    output_activation = layers[-1][1]
+    output_activation = read[-1][1]
     activation = hidden.pop() if hidden else output_activation
     model = MLP(
-        layers[0][0].in_features,
-        [linear.out_features for linear, _ in layers],
+        read[0][0].in_features,
+        [linear.out_features for linear, _ in read],
         activation,
         output_activation,
         seed=0,
     )
     values = []
-    for linear, _ in layers:
+    for linear, _ in read:
         weights = linear.weight.detach().to(torch.float64).tolist()
         biases = linear.bias.detach().to(torch.float64).tolist()
         for row, bias in zip(weights, biases, strict=True):
@@ -110,6 +123,23 @@ def from_torch(sequential: torch.nn.Sequential) -> MLP:
     names_in_order = [name for name, _ in model.named_parameters()]
     model.load_state_dict(dict(zip(names_in_order, values, strict=True)))
     return model
+
+
+def _check_linear(torch: Any, linear: Any, index: int) -> None:
+    """A Linear whose weights nn can take: a bias, real numbers, and numbers at all."""
+    if linear.bias is None:
+        raise ValueError(f"module {index} is a Linear without a bias; every neuron of nn has one")
+    for name in ("weight", "bias"):
+        tensor = getattr(linear, name)
+        if tensor.is_meta:
+            raise ValueError(
+                f"module {index} is a Linear on the meta device: its {name} holds no numbers"
+            )
+        if not tensor.is_floating_point():  # complex: taking the real part would change it
+            raise ValueError(
+                f"module {index} is a Linear whose {name} is {tensor.dtype}; nn's parameters "
+                "are real numbers"
+            )
 
 
 def _layers(model: Module) -> list[tuple[list[Neuron], str]]:

@@ -36,9 +36,22 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self) -> None:
-        """One more epoch done: set the optimiser's learning rate for the next."""
+        """One more epoch done: set the optimiser's learning rate for the next.
+
+        A rate too large for a float (StepLR with gamma > 1 for long enough) raises
+        OverflowError, and the optimiser keeps the rate it had.
+        """
+        try:
+            rate = self.lr_at(self.epoch + 1)
+        except OverflowError:  # Python's float ** says only "Numerical result out of range"
+            rate = math.inf
+        if not math.isfinite(rate):
+            raise OverflowError(
+                f"{self!r}: the learning rate after {self.epoch + 1} epochs is too large for a "
+                f"float (from lr={self.base_lr!r})"
+            )
         self.epoch += 1
-        self.optimizer.lr = self.lr_at(self.epoch)
+        self.optimizer.lr = rate
 
 
 class StepLR(LRScheduler):

@@ -59,7 +59,20 @@ def save_module(module: Module, path: str | os.PathLike[str]) -> None:
         "module": module._config(),
         "parameters": module.state_dict(),
     }
-    write_atomically(Path(path), json.dumps(document, indent=2, allow_nan=False) + "\n")
+    write_atomically(_file_name(path), json.dumps(document, indent=2, allow_nan=False) + "\n")
+
+
+def _file_name(path: str | os.PathLike[str]) -> Path:
+    """`path` as a Path, refused as `open` refuses it where Path would change its meaning: Path
+    drops a trailing separator ("m.json/" would become the file m.json) and reads "" as "."."""
+    name = os.fspath(path)
+    if name == "":
+        raise FileNotFoundError(errno.ENOENT, "a model is saved to a file: give its name", name)
+    if name.endswith(os.sep) or (os.altsep is not None and name.endswith(os.altsep)):
+        raise IsADirectoryError(
+            errno.EISDIR, "a name ending in a separator is a folder's, not a file's", name
+        )
+    return Path(name)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -129,10 +142,10 @@ def _check_writable(target: Path, path: Path) -> None:
 
 def _temporary_name(folder: Path, name: str) -> str:
     """``.<name>.<pid>-<random>.tmp``, the name shortened to fit the folder's longest name."""
-    return f".{_shortened(folder, name)}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    return f".{_name_that_fits(folder, name)}.{os.getpid()}-{secrets.token_hex(4)}.tmp"
 
 
-def _shortened(folder: Path, name: str) -> str:
+def _name_that_fits(folder: Path, name: str) -> str:
     try:
         longest = os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):
@@ -145,7 +158,7 @@ def _shortened(folder: Path, name: str) -> str:
 
 def _remove_stale_temporaries(folder: Path, name: str) -> None:
     """Remove temporary files that earlier saves of `name` left behind when they were killed."""
-    prefix = f".{_shortened(folder, name)}."
+    prefix = f".{_name_that_fits(folder, name)}."
     pattern = re.compile(r"(\d+)-[0-9a-f]{8}\.tmp")
     try:
         entries = [entry for entry in os.scandir(folder) if entry.name.startswith(prefix)]

@@ -35,7 +35,7 @@ def batch_loss(model: Module, loss: Loss, xs: Sequence[Row], ts: Sequence[Row]) 
     if len(xs) != len(ts):
         raise ValueError(f"the batch has {len(xs)} inputs but {len(ts)} targets")
     outputs = [model(x) for x in xs]
-    return loss(*batch_arguments(outputs, ts))
+    return loss(*batch_arguments(outputs, ts, loss))
 
 
 def train_step(
@@ -64,6 +64,8 @@ def predict(model: Module, X: object, *, compile: bool = False) -> np.ndarray:
     model), much faster for many samples or wide layers; the same numbers to rounding.
     """
     xs = as_rows(X, "X")
+    if not xs:
+        raise ValueError("X holds no samples; predict needs at least one")
     if compile:
         rows = np.array([[x] if isinstance(x, float) else x for x in xs], dtype=float)
         if rows.shape[1] != model.nin:
@@ -81,7 +83,7 @@ def _prepared_loss(
     """The loss over data already through `prepare_data`, and the outputs (samples x outputs)."""
     with no_grad():
         outputs = [model(x) for x in xs]
-        return loss(*batch_arguments(outputs, ts)).data, _output_rows(outputs)
+        return loss(*batch_arguments(outputs, ts, loss)).data, _output_rows(outputs)
 
 
 def _output_rows(outputs: list[Value | list[Value]]) -> np.ndarray:
@@ -145,10 +147,13 @@ def fit(
 
     The defaults are the article's: mean squared error, SGD with learning rate 0.1 (used when no
     `optimizer` is given), 1000 epochs, one sample per step, the samples in their given order.
+    An `optimizer` holds the model's parameters (some of them: the others stay as they are).
+    Everything is checked before the first step, the validation data too.
 
     * `X`: n samples, each a row of the model's inputs (a 1-D X suits a one-input model);
       `y`: n targets, each a number (one output; a class id for a model with several outputs,
-      with `cross_entropy`) or a row (one number per output).
+      with `cross_entropy`) or a row (one number per output; with `cross_entropy`, the
+      sample's class probabilities, such as a one-hot row).
     * ``batch_size=k``: one step per k samples, on the mean loss of the batch.
     * ``shuffle=True``: a new sample order each epoch, drawn from `seed`.
     * ``epoch_loss="dataset"``: the loss recorded for each epoch is the loss over the whole data
@@ -163,8 +168,10 @@ def fit(
       epochs, and give the model back the weights of its best epoch (`History.best_epoch`).
     * ``report_every=10`` prints ``Epoch 0 loss: 0.xxx`` every 10 epochs, as the article does
       (and the validation loss and accuracy, when there are validation data).
-    * `progress`: a one-line progress display on stderr (epoch, loss, validation figures, time
-      left). None shows it on a terminal once a run has lasted a second; True always; False never.
+    * `progress`: a progress bar with the epoch, the loss, the validation figures and the time
+      left, as Keras's ``verbose=1``: in a Jupyter notebook an output updated in place, on a
+      terminal a line on stderr. None (the default) shows it there and stays quiet when output
+      goes to a file or a pipe; True always shows it; False never.
     * `callback(epoch, loss)` is called after every epoch.
     * ``compile=True``: record the loss of one sample once, its features and targets as inputs,
       and run it as generated code (see `nn.compiled`) instead of building a graph per sample;
@@ -175,9 +182,10 @@ def fit(
     largest output wins), 0/1 labels beside one output (1 above 0.5), -1/+1 labels (the sign).
     """
     xs, ts = prepare_data(X, y)
-    held_out = _validation_data(validation)
+    held_out = _validation_data(validation, model)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=ARTICLE_LEARNING_RATE)
+    _check_optimizer(optimizer, model)
     epochs = as_count(epochs, "epochs")
     batch_size = as_count(batch_size, "batch_size")
     if report_every is not None:
@@ -188,6 +196,10 @@ def fit(
         raise TypeError(f"loss must be a function like mse_loss, not {type(loss).__name__}")
     if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
         raise ValueError("scheduler must be a schedule of the optimizer that fit uses")
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            f"callback must be a function callback(epoch, loss), not {type(callback).__name__}"
+        )
     if patience is not None:
         patience = as_count(patience, "patience")
         if held_out is None:
@@ -295,12 +307,37 @@ class _Data:
         return value, accuracy
 
 
-def _validation_data(validation: object) -> tuple[list[Row], list[Row]] | None:
+def _check_optimizer(optimizer: object, model: Module) -> None:
+    """An nn optimiser that holds only `model`'s parameters (some of them freezes the rest).
+
+    One made for an earlier model, as running a notebook cell twice leaves, would step that
+    model's parameters while this one never changed and its gradients piled up.
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be an nn optimiser such as SGD or Adam, not {type(optimizer).__name__}"
+        )
+    own = set(model.parameters())
+    foreign = sum(parameter not in own for parameter in optimizer.params)
+    if foreign:
+        raise ValueError(
+            f"the optimizer holds {foreign} of its {len(optimizer.params)} parameters that are "
+            "not this model's; was it made for an earlier model (a notebook cell run twice)? "
+            "Make it from this model: SGD(model.parameters(), lr=...)"
+        )
+
+
+def _validation_data(validation: object, model: Module) -> tuple[list[Row], list[Row]] | None:
+    """The validation data as rows, checked completely before the first step: its inputs
+    against the model's, here; its targets against the loss's, with the training targets."""
     if validation is None:
         return None
     if not isinstance(validation, (tuple, list)) or len(validation) != 2:
         raise TypeError("validation must be a pair (X_val, y_val)")
-    return _about_validation_data(prepare_data, *validation)
+    xs, ts = _about_validation_data(prepare_data, *validation)
+    with no_grad():
+        _about_validation_data(model, xs[0])  # the model's own error for rows of the wrong length
+    return xs, ts
 
 
 def _about_validation_data(check: Callable[..., T], *arguments: object) -> T:

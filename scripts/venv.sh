@@ -31,14 +31,26 @@ _is_new_enough() {
 }
 
 # pip install -e ".[$1]" (or -e . without $1), skipped when it was done for this pyproject.toml:
-# a copy of it in .venv says what was installed, so an edit to it installs again.
+# a copy of it in .venv says what was installed, so an edit to it installs again. Prints one line
+# when it installs, since that takes a minute or more the first time.
+#
+# editable_mode=compat puts the repository's root on sys.path with a plain path in a .pth file.
+# setuptools' default editable install uses an import hook instead, which mypy and pyright cannot
+# follow: a user's own script type-checked outside the repository reported import-not-found for
+# autograd and nn. The mode is set in the venv's own pip configuration (.venv/pip.conf), not on
+# the command line (pip would pass it twice, which setuptools refuses), so that a user's later
+# `pip install -e ".[demos]"` keeps it too. The stamp's name records the mode, so a .venv
+# installed the old way (whose stamp has no "compat" in its name) installs again.
 install_once() {
-    local target=. stamp=.venv/installed-pyproject.toml
+    local target=. stamp=.venv/installed-compat-pyproject.toml
     if [ -n "${1:-}" ]; then
         target=".[$1]"
-        stamp=".venv/installed-pyproject-$1.toml"
+        stamp=".venv/installed-compat-pyproject-$1.toml"
     fi
+    printf '[install]\nconfig-settings = editable_mode=compat\n' > .venv/pip.conf
     if ! cmp -s pyproject.toml "$stamp"; then
+        echo "Installing backproplab${1:+ with the $1 extras} into .venv (once; the first time" \
+            "takes a minute or more)"
         .venv/bin/python -m pip install --quiet -e "$target"
         cp pyproject.toml "$stamp"
     fi

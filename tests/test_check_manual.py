@@ -372,9 +372,9 @@ def test_fn_must_return_a_value():
         check_manual(lambda x: 2.0, lambda x: 0.0)
 
 
-def test_the_readme_shows_the_report_check_manual_really_writes():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Check your own derivation\n")[1]
+def test_the_guide_shows_the_report_check_manual_really_writes():
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    section = guide.split("## Check your own derivation\n")[1]
     shown = re.findall(r"```text\n(.*?)```", section, flags=re.DOTALL)[0]
     with pytest.raises(ManualDerivativeError) as error:
         check_manual(sigmoid, lambda x: s(x) * (1 + s(x)))

@@ -291,3 +291,73 @@ def test_a_small_batch_of_a_small_graph_runs_sample_by_sample_exactly():
     ref_outputs, ref_grads = engine_reference(build, samples, parameter_values)
     assert outputs[0].tolist() == ref_outputs[:, 0].tolist()
     assert summed.tolist() == ref_grads.sum(axis=0).tolist()
+
+
+# ---------------------------------------------------------------------- pins (mutation survivors)
+def test_sums_over_the_same_operands_keep_their_own_plain_and_bias_terms():
+    # Four sums at one level, each over x0 and x1: one with a plain Value term more (x0), one with
+    # two terms the same for every sample (w4 + 1.0), one with one (w5), one with none. The plan
+    # groups sums by their operands: each must keep its own extra terms in a group.
+    def build(x, w):
+        with_input = w[0] * x[0] + w[1] * x[1] + x[0]
+        bare = w[2] * x[0] + w[3] * x[1]
+        two_biases = w[6] * x[0] + w[7] * x[1] + w[4] + 1.0
+        one_bias = w[8] * x[0] + w[9] * x[1] + w[5]
+        loss = with_input * bare + two_biases * one_bias
+        return [loss, with_input, bare, two_biases, one_bias]
+
+    rng = np.random.default_rng(0)
+    samples = rng.normal(size=(5, 2)).tolist()
+    assert_batch_matches_engine(build, samples, rng.normal(size=10).tolist())
+
+
+@pytest.mark.parametrize(("reduction", "gradient"), [("sum", 4.0), ("mean", 1.0)])
+def test_a_loss_that_is_a_parameter_has_the_gradient_of_every_sample(reduction, gradient):
+    x, w = Value(1.0, label="x"), Value(2.0, label="w")
+    compiled = compile_graph(w, [x], [w], outputs=[w * x])
+    (losses, products), grads = compiled(np.arange(4.0).reshape(4, 1), reduction=reduction)
+    assert losses.tolist() == [2.0] * 4 and products.tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert grads.tolist() == [gradient]  # d(w + w + w + w)/dw = 4 (mean: 1)
+
+
+def test_the_fallback_after_an_overflow_flag_starts_the_gradients_afresh():
+    # d loss / du = 1e200 * y = 1e350 overflows to inf, as it does in the engine: numpy flags it,
+    # the samples run one by one without an error, and the batch runs again. The gradients it
+    # had written before the flag must not count twice: d loss / dw = x = 3.
+    x, y = Value(3.0, label="x"), Value(1e150, label="y")
+    w, u = Value(0.5, label="w"), Value(1e-100, label="u")
+    loss = w * x + 1e200 * (u * y)
+    loss.backward()
+    assert (w.grad, u.grad) == (3.0, math.inf)
+    compiled = compile_graph(loss, [x, y], [w, u])
+    (values,), grads = compiled(np.array([[3.0, 1e150]]))
+    assert values.tolist() == [loss.data]
+    assert grads.tolist() == [3.0, math.inf]
+
+
+def test_a_value_labelled_power_is_renamed_in_the_code_that_calls_power():
+    x, w = Value(2.0, label="power"), Value(0.5, label="w")
+    loss = x**w
+    loss.backward()
+    compiled = compile_graph(loss, [x], [w])
+    assert "power = " not in compiled.source
+    assert compiled([2.0]) == ((loss.data,), (w.grad,))
+    (values,), grads = compiled(np.array([[2.0], [3.0]]))
+    assert values.tolist() == [2.0**0.5, 3.0**0.5]
+    assert grads.tolist() == pytest.approx([2.0**0.5 * math.log(2.0) + 3.0**0.5 * math.log(3.0)])
+
+
+def test_abs_at_its_kink_has_the_engines_gradient_in_a_batch():
+    # d|x - w|/dw is -sign(x - w): 0 where x == w, as in the engine (and PyTorch).
+    x, w = Value(1.0, label="x"), Value(1.0, label="w")
+    compiled = compile_graph(abs(x - w), [x], [w])
+    samples = [1.0, 2.0, 1.0, 1.0]
+    expected = []
+    for sample in samples:
+        v = Value(1.0)
+        abs(sample - v).backward()
+        expected.append(v.grad)
+    assert expected == [0.0, -1.0, 0.0, 0.0]
+    (values,), summed = compiled(np.array([samples]).T)  # the batch code (see conftest.py)
+    assert values.tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert summed.tolist() == [sum(expected)]

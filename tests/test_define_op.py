@@ -8,10 +8,10 @@ import math
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from doc_examples import block_with
 from engine_reference import exact, reals, sigmoid_derivatives
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -310,13 +310,9 @@ def test_random_smooth_operations_match_the_same_function_of_built_ins(unary, bi
 
 
 def test_the_readme_example_gives_what_its_comments_say():
-    # In a fresh process: the README's names (softplus, deriv_sigmoid) are registered once per
+    # In a fresh process: the example's names (softplus, deriv_sigmoid) are registered once per
     # process, and tests/test_docs.py runs the same example in this one.
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    (block,) = [
-        b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "define_op(" in b
-    ]
-    script = block + "\nprint(dy.data, d2y)\n"
+    script = block_with("define_op(") + "\nprint(dy.data, d2y)\n"
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
@@ -324,3 +320,105 @@ def test_the_readme_example_gives_what_its_comments_say():
     assert first == exact(logistic(0.5))
     assert second == exact(sigmoid_derivatives()[0](0.5))
     assert second == pytest.approx(0.235, abs=5e-4)
+
+
+# ---------------------------------------------------------------------- what would break a reader
+@pytest.mark.parametrize(
+    "name",
+    [
+        *["power", "add", "multiply", "exp", "np", "values", "t1", "g", "L", "inf", "a", "out"],
+        *["coefficients", "x0", "p3", "w2", "rows4", "d_L_d_w"],
+    ],
+)
+def test_a_name_the_registry_or_generated_code_uses_is_refused(name):
+    with pytest.raises(ValueError, match=f"define_op: .*'{name}'"):
+        define_op(name, lambda x: 42.0, lambda g, out, x: g)
+    assert OPERATIONS.get(name) is None or OPERATIONS[name].forward(2.0) != 42.0
+
+
+def test_a_custom_power_can_no_longer_change_compiled_powers():
+    # Before: define_op("power", ...) was accepted, and every compiled x ** w then gave 42.0.
+    with pytest.raises(ValueError, match="exists already"):
+        define_op("power", lambda a, b: 42.0, lambda g, out, a, b: g, lambda g, out, a, b: g)
+    x, w = Value(2.0, label="x"), Value(1.5, label="w")
+    compiled = autograd.compile_graph(x**w, [x], [w])
+    (value,), _ = compiled([2.0])
+    assert value == pytest.approx(2.0**1.5)
+
+
+@pytest.mark.parametrize("name", ["**", "+", "my op", "ｅｘｐ", "ｃube", "__x"])  # noqa: RUF001
+def test_a_name_that_is_no_plain_identifier_is_refused(name):
+    before = dict(OPERATIONS)
+    with pytest.raises(ValueError, match="define_op"):
+        define_op(name, lambda x: x, lambda g, out, x: g)
+    assert before == OPERATIONS
+
+
+def test_a_name_python_reads_as_another_says_which():
+    fullwidth_c = "\uff43ube"
+    with pytest.raises(ValueError, match=f"Python reads the name '{fullwidth_c}' as 'cube'"):
+        define_op(fullwidth_c, lambda x: x**3, lambda g, out, x: g * 3 * x * x)
+
+
+def test_partials_that_do_not_take_the_forwards_operands_are_refused():
+    # The example: one partial, so one operand, but a forward of two. Accepted before.
+    with pytest.raises(TypeError, match=r"'two_in\w*': forward takes \(a, b\), but with 1 partial"):
+        define_op(fresh("two_in"), lambda a, b: a * b, lambda g, out, a, b: g * b)
+    with pytest.raises(TypeError, match=r"partial 1 takes \(g, b\), .* called as \(g, out, a, b\)"):
+        define_op(fresh("two_in"), lambda a, b: a * b, lambda g, out, a, b: g * b, lambda g, b: g)
+    with pytest.raises(TypeError, match=r"partial 0 takes \(g, out\), .* called as \(g, out, a\)"):
+        define_op(fresh("one_in"), lambda a: a, lambda g, out: g)
+
+
+def test_a_batch_forward_that_is_not_callable_is_refused():
+    with pytest.raises(TypeError, match=r"batch_forward of 'batch\w*' must be callable"):
+        define_op(fresh("batch"), math.exp, lambda g, out, x: g * out, batch_forward=np.ones(3))
+
+
+@pytest.mark.parametrize(
+    ("partial", "words"),
+    [
+        (lambda g, out, x: g * math.exp(x), "autograd.exp, not math.exp"),
+        (lambda g, out, x: None, "returned NoneType None"),
+        (lambda g, out, x: np.array([1.0, 2.0]), "returned ndarray"),
+        (lambda g, out, x: "1", "returned str"),
+        (lambda g, out, x: g if x > 0 else 0.0, "no if on a value"),
+    ],
+    ids=["math.exp", "None", "array", "str", "if"],
+)
+def test_a_partial_that_cannot_run_on_values_is_refused_at_definition(partial, words):
+    name = fresh("partial")
+    with pytest.raises(TypeError, match=re.escape(words)):
+        define_op(name, math.exp, partial)
+    assert name not in OPERATIONS
+
+
+def test_a_math_partial_no_longer_gives_a_silent_zero_hessian():
+    # Before: g * math.exp(a) was accepted, and hessian gave 0 where the truth is e.
+    with pytest.raises(TypeError):
+        define_op(fresh("mexp"), math.exp, lambda g, out, a: g * math.exp(a))
+    good = define_op(fresh("gexp"), math.exp, lambda g, out, a: g * autograd.exp(a))
+    assert hessian(lambda a: good(a), [1.0])[0, 0] == pytest.approx(math.e)
+
+
+def test_a_batch_forward_that_disagrees_with_forward_is_refused_when_compiling():
+    cube = define_op(
+        fresh("cube"),
+        lambda x: x**3,
+        lambda g, out, x: g * 3 * x * x,
+        batch_forward=lambda x: x**3 + 0.5,
+    )
+    x, w = Value(3.0, label="x"), Value(1.0, label="w")
+    with pytest.raises(
+        ValueError, match=r"batch_forward of 'cube\w*' gives 27.5 where its forward"
+    ):
+        autograd.compile_graph(cube(w * x), [x], [w])
+
+
+def test_a_batch_forward_of_the_wrong_shape_is_refused_when_compiling():
+    total = define_op(
+        fresh("total"), lambda x: x, lambda g, out, x: g, batch_forward=lambda x: float(x.sum())
+    )
+    x, w = Value(3.0, label="x"), Value(1.0, label="w")
+    with pytest.raises(ValueError, match=r"must return an array of the shape of its operands"):
+        autograd.compile_graph(total(w * x), [x], [w])

@@ -20,8 +20,9 @@ ALL_ZERO = "with " + ", ".join(f"{name} = 0.0" for name in PARAMETER_NAMES)
 
 
 def sections(out: str) -> dict[str, str]:
-    """The demo's output cut at its headings (a line, then a line of dashes)."""
-    parts = re.split(r"\n\n(.+)\n-+\n", out)
+    """The demo's output cut at its headings (a blank line, then "Slip N: ..." or "The article's
+    derivation" alone on a line)."""
+    parts = re.split(r"\n\n(Slip \d: .+|The article's derivation)\n", out)
     return dict(zip(parts[1::2], parts[2::2]))
 
 

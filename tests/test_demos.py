@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from demos import _cli, _plots, article, manual_vs_auto, moons
+from demos._svg_plot import loss_curve_svg
 from nn import EMILY, FRANK, PARAMETER_NAMES, PEOPLE, ManualNetwork, people
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,10 +96,10 @@ def test_article_worked_example_by_hand_and_by_autograd(tmp_path, capsys):
 
 
 def test_article_training_and_predictions_match_the_hand_derived_network(tmp_path, capsys):
-    out = run_main(article, capsys, "--epochs", "30", "--seed", "3", "--out", str(tmp_path))
-    network, losses = trained_by_hand(seed=3, epochs=30)
+    out = run_main(article, capsys, "--epochs", "250", "--seed", "3", "--out", str(tmp_path))
+    network, losses = trained_by_hand(seed=3, epochs=250)
     printed = re.findall(r"Epoch +(\d+) loss: (\d\.\d{3})", out)
-    assert printed == [(str(epoch), f"{losses[epoch]:.3f}") for epoch in (0, 10, 20)]
+    assert printed == [(str(epoch), f"{losses[epoch]:.3f}") for epoch in (0, 100, 200)]
     for person in (EMILY, FRANK):
         output = network.feedforward(person.shifted)
         gender = "F" if output > 0.5 else "M"
@@ -114,6 +115,43 @@ def test_article_draws_the_trained_network(tmp_path, capsys):
     for label in ("x1 = weight - 135", "x2 = height - 66", "h1", "h2", "o1", "loss"):
         assert label in texts
     assert str(path) in out.rstrip().splitlines()[-1]
+
+
+def test_article_draws_the_loss_of_every_epoch(tmp_path, capsys):
+    out = run_main(article, capsys, "--epochs", "30", "--seed", "3", "--out", str(tmp_path))
+    path = tmp_path / "loss.svg"
+    assert f"The loss after every epoch, drawn: {path}" in out
+    root = ElementTree.parse(path).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    (polyline,) = root.iter("{http://www.w3.org/2000/svg}polyline")
+    points = [tuple(map(float, pair.split(","))) for pair in polyline.attrib["points"].split()]
+    _, losses = trained_by_hand(seed=3, epochs=30)
+    assert len(points) == len(losses)
+    # Epochs evenly spaced left to right; each height an affine function of the hand-derived
+    # loss, higher loss higher up (smaller y): a line through the first and last points.
+    xs, ys = zip(*points)
+    assert all(b - a == pytest.approx(xs[1] - xs[0], abs=0.02) for a, b in zip(xs, xs[1:]))
+    slope = (ys[-1] - ys[0]) / (losses[-1] - losses[0])
+    assert slope < 0
+    for y, loss in zip(ys, losses):
+        assert y == pytest.approx(ys[0] + slope * (loss - losses[0]), abs=0.02)
+
+
+def test_article_fits_on_one_screen(tmp_path, capsys):
+    # The defaults, as bash scripts/demo.sh runs them: sections 1 to 4 must not scroll away
+    # behind the training's loss lines (issue 22: 163 lines before).
+    out = run_main(article, capsys, "--out", str(tmp_path))
+    lines = out.splitlines()
+    assert len(lines) <= 59  # demo.sh may add one line: that it is installing
+    headings = [line for line in lines if re.match(r"\d\. ", line)]
+    assert [heading[0] for heading in headings] == list("1234567")
+    assert len(re.findall(r"Epoch +\d+ loss", out)) == 10  # every 100th of 1000 epochs
+
+
+def test_a_loss_curve_refuses_what_it_cannot_draw():
+    for losses in ([], [0.5, math.nan], [0.5, -1.0], [math.inf]):
+        with pytest.raises(ValueError, match="finite and >= 0"):
+            loss_curve_svg(losses, title="t")
 
 
 def test_article_is_reproducible_for_a_seed(tmp_path, capsys):
@@ -237,6 +275,12 @@ def test_an_unwritable_output_folder_is_a_one_line_error(demo, tmp_path):
         ("demos.manual_vs_auto", ["--out", ""], "--out must name a folder"),
         ("demos.article", ["--bogus"], "unrecognized arguments: --bogus"),
         ("demos.moons", ["--points"], "argument --points: expected one argument"),
+        (
+            "demos.moons",
+            ["--hidden", "1024,1024"],
+            "--hidden 1024,1024 makes 1,053,697 parameters; without --compile at most 5,000 "
+            "(a graph of Values per sample would take hours and gigabytes): add --compile",
+        ),
     ],
 )
 def test_other_bad_arguments_exit_with_status_2_one_line_and_nothing_made(
@@ -250,6 +294,19 @@ def test_other_bad_arguments_exit_with_status_2_one_line_and_nothing_made(
     assert list(tmp_path.iterdir()) == []  # not even the default output folder
 
 
+def test_the_article_refuses_to_replace_a_fifo_with_its_page(tmp_path):
+    fifo = tmp_path / "out" / "backprop.html"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    done = run_command("-m", "demos.article", "--html", "--out", str(fifo.parent), cwd=tmp_path)
+    assert done.returncode == 1
+    message = f"{str(fifo)!r} is not a regular file; the page is written to a regular file only"
+    assert done.stderr == f"error: {message}\n"
+    assert done.stdout == ""  # refused before it does anything
+    assert fifo.is_fifo()
+    assert os.listdir(fifo.parent) == ["backprop.html"]
+
+
 # ---------------------------------------------------------------------- pins and hardening
 def test_article_prints_the_loss_after_the_last_epoch(tmp_path, capsys):
     out = run_main(article, capsys, "--epochs", "30", "--seed", "3", "--out", str(tmp_path))
@@ -261,11 +318,12 @@ def test_article_prints_the_loss_after_the_last_epoch(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    ("epochs", "heading"), [("3", "3 epochs, 12 steps"), ("1", "1 epoch, 4 steps")]
+    ("epochs", "heading"),
+    [("3", "3 epochs x 4 people = 12 steps"), ("1", "1 epoch x 4 people = 4 steps")],
 )
 def test_manual_vs_auto_heading_counts_the_epochs_and_steps(epochs, heading, tmp_path, capsys):
     out = run_main(manual_vs_auto, capsys, "--epochs", epochs, "--out", str(tmp_path))
-    assert f"The whole training: {heading} each\n" in out
+    assert f"The whole training, on each side: {heading}\n" in out
 
 
 def test_manual_vs_auto_keeps_no_history_per_step():
@@ -325,14 +383,14 @@ def fill_the_disk(monkeypatch, room: int, error: BaseException | None = None) ->
 
 
 def test_a_full_disk_leaves_the_earlier_drawing_whole_and_says_so(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "network.svg"
+    path = tmp_path / "loss.svg"  # the first file the demo writes
     path.write_text("the earlier drawing")
     fill_the_disk(monkeypatch, room=200)
     with pytest.raises(SystemExit) as stopped:
         article.main(["--epochs", "1", "--out", str(tmp_path)])
     assert stopped.value.code == 1
     assert path.read_text() == "the earlier drawing"
-    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind, nothing after
     assert capsys.readouterr().err == (
         f"error: cannot write {str(path)!r}: {os.strerror(errno.ENOSPC)}\n"
     )
@@ -413,3 +471,20 @@ def test_ctrl_c_while_starting_exits_quietly_with_status_130(demo, tmp_path):
     assert done.returncode == 130
     assert done.stderr == "\ninterrupted\n"
     assert done.stdout == ""
+
+
+# ---------------------------------------------------------------------- python -m demos
+def test_python_m_demos_lists_every_demo_with_its_command_and_what_it_shows():
+    done = subprocess.run(
+        [sys.executable, "-m", "demos"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    on_disk = sorted(path.stem for path in (ROOT / "demos").glob("[a-z]*.py"))
+    listed = sorted(re.findall(r"^  python -m demos\.(\w+)$", done.stdout, flags=re.MULTILINE))
+    assert listed == on_disk
+    for name in on_disk:
+        command = lines.index(f"  python -m demos.{name}")
+        what = lines[command + 1].strip()
+        first_line = (ROOT / "demos" / f"{name}.py").read_text().splitlines()[0]
+        assert what and what in first_line  # the demo's own summary, not a copy kept elsewhere

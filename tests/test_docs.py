@@ -1,4 +1,5 @@
-"""The README and docs/api.md stay true: their examples run, their names exist."""
+"""The README, the docs/ pages and docs/api.md stay true: their examples run, their names exist,
+their links and the paths they name lead somewhere."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from doc_examples import PAGES, blocks
 
 import autograd
 import nn
@@ -17,7 +19,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def code_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+    return blocks(language)
 
 
 @pytest.mark.parametrize("module", [autograd, nn], ids=lambda module: module.__name__)
@@ -27,7 +29,7 @@ def test_every_public_name_is_in_the_api_reference(module):
     assert missing == []
 
 
-def test_readme_python_examples_run(tmp_path, monkeypatch):
+def test_the_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the drawing examples write neuron.svg and neuron.html
     blocks = code_blocks("python")
     assert len(blocks) >= 6
@@ -195,3 +197,43 @@ def test_the_operation_entries_are_the_registry_docstrings():
             assert method.group(1) == operation.doc
         checked += 1
     assert checked >= 11
+
+
+# ---------------------------------------------------------------------- the README, an entry point
+def test_the_readme_shows_an_example_and_how_to_run_your_own_script_early():
+    lines = README.splitlines()
+    first_python = lines.index("```python") + 1  # 1-based number of the example's first line
+    assert first_python <= 40
+    assert any("source .venv/bin/activate" in line for line in lines[:100])
+    assert any(".venv/bin/python mine.py" in line for line in lines[:100])
+
+
+@pytest.mark.parametrize("page", ["CONTRIBUTING.md", *PAGES, "docs/api.md", "docs/glossary.md"])
+def test_every_local_link_leads_to_a_file(page):
+    text = (ROOT / page).read_text(encoding="utf-8")
+    folder = (ROOT / page).parent
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [target for target in targets if not re.match(r"[a-z]+:", target)]
+    missing = [target for target in local if not (folder / target).exists()]
+    assert missing == []
+
+
+def test_the_paths_the_docs_name_are_the_ones_the_demo_writes(tmp_path):
+    from demos import _cli, article
+
+    pages = "".join((ROOT / page).read_text(encoding="utf-8") for page in PAGES)
+    named = set(re.findall(r"out/article/([\w.]+)", pages))
+    assert {"loss.svg", "network.svg", "backprop.html"} <= named
+    out = tmp_path / "out" / "article"
+    assert article.main(["--epochs", "2", "--html", "--out", str(out)]) == 0
+    written = {path.name for path in out.iterdir()}
+    assert named <= written
+    assert _cli.make_parser("article", "", epochs=1).parse_args([]).out.as_posix() == "out/article"
+
+
+def test_the_api_reference_lists_values_attributes():
+    reference = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    value_entry = reference.split("- `class Value(")[1].split("\n- ")[0]
+    for attribute in ("data", "grad", "label", "op", "parents"):
+        assert f"  - `.{attribute}` (" in value_entry
+        assert hasattr(autograd.Value(1.0), attribute)

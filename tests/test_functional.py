@@ -4,12 +4,11 @@ differences over random functions of several inputs, and the identities that tie
 from __future__ import annotations
 
 import math
-import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from doc_examples import block_with
 from engine_reference import assert_matches_difference, central_difference, reals
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -342,16 +341,10 @@ def test_hvp_of_random_functions_is_their_hessian_times_v(case):
     assert_close(hvp(total, inputs, tangents), H @ tangents, np.abs(H).sum())
 
 
-# ---------------------------------------------------------------------- the README's promises
-def readme_block(marker: str) -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if marker in b]
-    return block
-
-
+# ---------------------------------------------------------------------- the examples' promises
 def test_the_readme_example_computes_what_its_comments_say():
     namespace: dict = {}
-    exec(compile(readme_block("jacobian(f"), "README.md", "exec"), namespace)
+    exec(compile(block_with("jacobian(f"), "README.md", "exec"), namespace)
     f = namespace["f"]
     x, y = 1.0, 2.0
     expected = [[y, x], [math.cos(x + y)] * 2, [math.exp(x) / y, -math.exp(x) / y**2]]
@@ -363,7 +356,7 @@ def test_the_readme_example_computes_what_its_comments_say():
 
 def test_the_readme_hook_example_clips():
     namespace: dict = {}
-    exec(compile(readme_block("register_hook"), "README.md", "exec"), namespace)
+    exec(compile(block_with("register_hook"), "README.md", "exec"), namespace)
     assert namespace["w"].grad == 1.0
 
 

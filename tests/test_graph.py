@@ -1,10 +1,14 @@
-"""`autograd.graph.topological_order` against a recursive definition of the same order."""
+"""`autograd.graph.topological_order` against a recursive definition of the same order, and the
+backward walk (`reverse_edges`) against the order the backward pass really uses."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from random_graphs import ENGINE, plain_magnitude, programs, run
+from rules import with_partials
 
-from autograd import Value, topological_order
+from autograd import OPERATIONS, Value, grad, topological_order
+from autograd.backprop import reverse_edges
 
 
 def recursive_order(roots: list[Value]) -> list[Value]:
@@ -51,3 +55,33 @@ def test_a_root_computed_from_an_earlier_root_comes_after_its_operands():
     assert topological_order([z, y]) == [x, y, z]
     assert topological_order([y, z]) == [x, y, z]
     assert topological_order([x, x]) == [x]
+
+
+@given(programs())
+def test_reverse_edges_is_the_order_the_backward_pass_uses(program):
+    """The walk the page and the generated code follow is the engine's own: with create_graph the
+    backward pass hands each partial the node itself as `out`, so its calls can be logged."""
+    inputs, steps = program
+    plain_magnitude(steps, inputs)
+    _, output = run(steps, [Value(x) for x in inputs], ENGINE)
+    if not isinstance(output, Value):
+        return
+    used: list[tuple[Value, int]] = []
+
+    def logged(position, partial):
+        def rule(g, out, *operands):
+            used.append((out, position))
+            return partial(g, out, *operands)
+
+        return rule
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, operation in list(OPERATIONS.items()):
+            partials = [logged(p, rule) for p, rule in enumerate(operation.partials)]
+            patch.setitem(OPERATIONS, name, with_partials(name, partials))
+        grad(output, [Value(0.0)], create_graph=True)
+    walk = [(node, position) for node, position, _ in reverse_edges(output)]
+    assert used == walk
+    assert [operand for _, _, operand in reverse_edges(output)] == [
+        node.parents[position] for node, position in walk
+    ]

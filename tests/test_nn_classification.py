@@ -89,7 +89,16 @@ def test_class_probabilities_as_targets_are_pytorchs_too(batch, data):
     np.testing.assert_allclose(grads, expected_logits.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("row", [[1000.0, -1000.0, 0.0], [-1000.0, -1000.0], [3.0, 1.0, -2.0]])
+@pytest.mark.parametrize(
+    "row",
+    [
+        [1000.0, -1000.0, 0.0],
+        [-1000.0, -1000.0],
+        [3.0, 1.0, -2.0],
+        [-1e308, 1e308],  # their difference overflows
+        [0.0, -1.7976931348623157e308, 1.7976931348623157e308],  # the largest floats there are
+    ],
+)
 def test_softmax_and_log_softmax_are_pytorchs_and_finite(row):
     expected = torch.tensor(row, dtype=torch.float64)
     assert [p.data for p in softmax(row)] == pytest.approx(
@@ -107,6 +116,32 @@ def test_extreme_logits_give_a_finite_loss_and_gradient():
     assert loss.data == pytest.approx(2000.0)
     loss.backward()
     assert [z.grad for z in logits] == pytest.approx([1.0, -1.0])
+
+
+@pytest.mark.parametrize("compile", [False, True], ids=["engine", "compiled"])
+def test_logits_whose_difference_overflows_give_pytorchs_loss_and_gradient(compile):
+    # softmax is (0, 1) to the last bit: the loss of class 1 is 0 and so is its gradient; class 0
+    # costs the whole difference, inf, with the gradient softmax - one_hot = (-1, 1).
+    logits = [Value(-1e308, label="z0"), Value(1e308, label="z1")]
+    for target, loss_value, gradient in ((1, 0.0, [0.0, 0.0]), (0, math.inf, [-1.0, 1.0])):
+        loss = cross_entropy([target], [logits])
+        if compile:
+            (value,), grads = compile_graph(loss, [], logits)([])
+        else:
+            for z in logits:
+                z.grad = 0.0
+            loss.backward()
+            value, grads = loss.data, [z.grad for z in logits]
+        assert value == loss_value
+        assert list(grads) == gradient
+
+
+def test_2d_arrays_of_logits_and_of_class_probabilities_are_rows():
+    logits = np.array([[2.0, 1.0, 0.1], [0.5, 0.2, 3.0]])
+    by_hand = -np.mean([z[c] - math.log(sum(math.exp(v) for v in z)) for z, c in
+                        zip(logits.tolist(), [0, 2])])  # fmt: skip
+    assert cross_entropy([0, 2], logits).data == pytest.approx(by_hand, rel=1e-14)
+    assert cross_entropy(np.eye(3)[[0, 2]], logits).data == pytest.approx(by_hand, rel=1e-14)
 
 
 def test_the_row_maximum_is_recorded_so_a_compiled_graph_takes_each_samples_own():
@@ -187,11 +222,25 @@ def test_iris_is_learned_and_judged_on_flowers_it_did_not_see():
         ([Value(1.0)], [[Value(0.0), Value(1.0)]], TypeError, "cannot pick a class"),
         ([[Value(0.0), Value(1.0)]], [[0.0, 1.0]], TypeError, "order is loss"),
         ([True], [[0.0, 1.0]], TypeError, "must be a number"),
+        (
+            [0, 0],
+            [[1.0, 2.0], [1.0]],
+            ValueError,
+            r"logits\[1\] has 1 entries but logits\[0\] has 2",
+        ),
+        ([0], np.zeros((1, 2, 2)), ValueError, r"1-D or 2-D \(one row per sample\).*\(1, 2, 2\)"),
     ],
 )
 def test_bad_targets_and_logits_are_named(targets, logits, error, words):
     with pytest.raises(error, match=words):
         cross_entropy(targets, logits)
+
+
+def test_a_column_of_labels_is_labels_not_scores():
+    # n x 1 is one label per sample (a one-output model's predictions), not rows of scores whose
+    # largest entry, always column 0, would be the label.
+    assert accuracy([1, 0, 1], [[1], [0], [0]]) == pytest.approx(2 / 3)
+    assert accuracy([1, 0, 1], np.array([[1.0], [0.0], [0.0]])) == pytest.approx(2 / 3)
 
 
 def test_accuracy():

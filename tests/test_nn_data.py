@@ -1,6 +1,8 @@
 """The article's people, the generated data sets, iris, and splitting off a test set."""
 
 import re
+from decimal import Decimal
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
@@ -138,13 +140,38 @@ def test_train_test_split_is_scikit_learns_shape_and_is_seeded():
     assert len(train_test_split(X, y, test_size=4, seed=0)[1]) == 4
 
 
+def test_train_test_split_shuffles():
+    X_train, X_test, y_train, y_test = train_test_split(np.arange(100), np.arange(100), seed=0)
+    assert (len(X_train), len(X_test)) == (75, 25)
+    assert sorted([*X_train, *X_test]) == list(range(100))
+    assert X_train.tolist() == y_train.tolist() and X_test.tolist() == y_test.tolist()
+    # Not the samples in their order, and not only at one end: each part draws from everywhere.
+    assert X_train.tolist() != sorted(X_train.tolist())
+    assert X_test.tolist() != sorted(X_test.tolist())
+    assert X_test.min() < 25 and X_test.max() >= 75
+
+
+@pytest.mark.parametrize(
+    "test_size", [np.float32(0.25), np.float64(0.25), Fraction(1, 4), Decimal("0.25")], ids=repr
+)
+def test_train_test_split_takes_any_real_fraction(test_size):
+    X, y = np.arange(20).reshape(10, 2), np.arange(10)
+    expected = train_test_split(X, y, test_size=0.25, seed=3)
+    got = train_test_split(X, y, test_size=test_size, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
+    assert len(got[1]) == 3  # 2.5 samples, rounded up
+
+
 @pytest.mark.parametrize(
     ("arguments", "words"),
     [
         ({"test_size": 0.0}, "fraction between 0 and 1"),
         ({"test_size": 1.0}, "fraction between 0 and 1"),
+        ({"test_size": Fraction(5, 4)}, "fraction between 0 and 1"),
         ({"test_size": 10}, "both parts need at least one"),
         ({"y": np.arange(9)}, "same number of samples"),
+        ({"X": [[1, 2], [3]] * 5}, "X must be an array or rows of equal length"),
+        ({"seed": -1}, r"seed must be an int >= 0"),
     ],
 )
 def test_train_test_split_refuses_what_cannot_be_split(arguments, words):

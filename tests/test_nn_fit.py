@@ -109,7 +109,7 @@ def test_progress_goes_to_stderr(monkeypatch):
     X, y = people()
     fit(MLP(2, [2, 1], seed=0), X, y, epochs=5, progress=True)
     shown = stream.getvalue()
-    assert "epoch 5/5" in shown and "left" in shown and shown.endswith("\n")
+    assert "epoch 5/5" in shown and "loss " in shown and shown.endswith("\n")
 
 
 def test_batches_take_one_step_per_batch():
@@ -219,6 +219,17 @@ def test_bad_arguments_raise_clearly(arguments, error, words):
 
 
 # ---------------------------------------------------------------------- pins (mutation survivors)
+def test_early_stopping_a_tie_is_no_improvement():
+    # With lr=0 the validation loss is the same every epoch: epoch 0 stays the best, and after
+    # two more epochs without improvement training stops.
+    X, y = make_moons(20, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    history = fit(model, X, y, optimizer=SGD(model.parameters(), lr=0.0), epochs=10,
+                  validation=(X[:5], y[:5]), patience=2)  # fmt: skip
+    assert history.val_loss[0] == history.val_loss[-1]
+    assert (history.best_epoch, len(history)) == (0, 3)
+
+
 def test_running_epoch_loss_weights_each_batch_by_its_size():
     # Batches of 3 and 1: the epoch's loss is the mean over the four samples, each sample's loss
     # taken before its batch's step (not the mean of the two batch means).
@@ -322,6 +333,18 @@ def test_schedule_formulas_by_hand():
     assert [StepLR(optimizer, 2, 0.1).lr_at(t) for t in range(5)] == pytest.approx(
         [0.2, 0.2, 0.02, 0.02, 0.002]
     )
+
+
+def test_a_learning_rate_too_large_for_a_float_is_named_and_not_set():
+    optimizer = SGD(MLP(1, [1], seed=0).parameters(), lr=0.1)
+    schedule = StepLR(optimizer, step_size=1, gamma=1e10)
+    for _ in range(30):  # 0.1 * 1e10 ** 30 = 1e299, still a float
+        schedule.step()
+    assert optimizer.lr == pytest.approx(1e299)
+    with pytest.raises(OverflowError, match=r"^StepLR\(step_size=1, gamma=10000000000\.0\): the "
+                       "learning rate after 31 epochs is too large for a float"):  # fmt: skip
+        schedule.step()
+    assert (optimizer.lr, schedule.epoch) == (pytest.approx(1e299), 30)
 
 
 def test_fit_steps_the_schedule_after_every_epoch_and_records_the_rates():

@@ -272,6 +272,25 @@ def test_save_into_a_missing_folder_names_the_path_asked_for(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "error", "words"),
+    [
+        ("m.json/", IsADirectoryError, "ending in a separator is a folder's"),
+        ("", FileNotFoundError, "give its name"),
+    ],
+)
+def test_a_name_that_is_no_file_name_is_refused_as_open_refuses_it(
+    tmp_path, monkeypatch, name, error, words
+):
+    monkeypatch.chdir(tmp_path)  # Path("m.json/") is m.json, and Path("") the folder "."
+    with pytest.raises(error, match=words) as raised:
+        MLP(2, [1], seed=0).save(name)
+    assert raised.value.filename == name
+    assert os.listdir(tmp_path) == []
+    with pytest.raises(error):
+        open(name, "w")  # noqa: SIM115  # what save promises to behave like
+
+
 def test_save_onto_a_folder_names_the_folder(tmp_path):
     (tmp_path / "models").mkdir()
     with pytest.raises(IsADirectoryError) as error:

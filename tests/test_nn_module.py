@@ -195,6 +195,8 @@ def test_explicit_weights_with_random_bias_and_the_reverse():
         (lambda: Neuron(1, bias=np.complex64(1j)), TypeError, "bias.*complex64"),
         (lambda: Neuron(2, init="xavier"), ValueError, "init must be one of"),
         (lambda: Neuron(2, seed=1.5), TypeError, "seed"),
+        (lambda: MLP(2, [1], seed=-1), ValueError, r"^seed must be an int >= 0 .* -1\)$"),
+        (lambda: Layer(2, 1, seed=np.int64(-5)), ValueError, r"^seed must be an int >= 0"),
         (lambda: MLP(2, []), TypeError, "nouts"),
         (lambda: MLP(2, 3), TypeError, "nouts"),
         (lambda: MLP(2, [2, 0]), ValueError, "layer size"),

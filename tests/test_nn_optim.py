@@ -93,6 +93,16 @@ def test_zero_grad_and_non_finite_gradients():
     assert (a.grad, b.grad) == (0.0, 0.0)
 
 
+# SGD: 3 - 0.1 * 6; Adam's first step has the size of lr, against the gradient.
+@pytest.mark.parametrize(("make", "after"), [(SGD, 3.0 - 0.1 * 6.0), (Adam, 3.0 - 0.1)])
+def test_a_gradient_with_a_graph_of_its_own_steps_by_its_number(make, after):
+    w = Value(3.0)
+    (w * w).backward(create_graph=True)
+    assert isinstance(w.grad, Value)  # 2 w = 6.0, a Value
+    make([w], lr=0.1).step()
+    assert w.data == pytest.approx(after)
+
+
 def test_a_parameter_without_a_label_is_named_by_its_position():
     params = [leaf_with_grad(1.0, 0.5), leaf_with_grad(2.0, 0.5), leaf_with_grad(3.0, math.inf)]
     with pytest.raises(FloatingPointError, match="parameter #2 is inf"):

@@ -24,6 +24,18 @@ architectures = st.tuples(
 )
 
 
+class DoubledLinear(torch.nn.Linear):
+    """A Linear whose own forward computes twice what its weights say."""
+
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+class NegatedSequential(torch.nn.Sequential):
+    def forward(self, x):
+        return -super().forward(x)
+
+
 def outputs(model, X):
     rows = [model(x.tolist()) for x in X]
     return np.array([[r.data] if not isinstance(r, list) else [v.data for v in r] for r in rows])
@@ -114,6 +126,16 @@ def test_one_sgd_step_leaves_the_same_weights(loss, torch_loss, nouts, targets):
             "different activations",
         ),
         (lambda: [], "no Linear"),
+        # PyTorch computes 2 (w x + b) here: an MLP of its weights would compute half of that.
+        (lambda: [DoubledLinear(2, 1)], r"module 0 is a DoubledLinear; .*of exactly these types"),
+        (lambda: [torch.nn.Linear(2, 1, dtype=torch.complex128)], "weight is torch.complex128"),
+        (lambda: [torch.nn.Linear(2, 1, device="meta")], "meta device: its weight holds no"),
+        (lambda: [torch.nn.LazyLinear(1)], "LazyLinear .not initialised yet: run a batch"),
+        (
+            lambda: [torch.nn.Linear(2, 1), torch.nn.ReLU(), torch.nn.Identity()],
+            r"module 2 \(Identity\) is a second activation after one Linear",
+        ),
+        (lambda: [torch.nn.Sigmoid()], r"module 0 \(Sigmoid\) comes before any Linear"),
     ],
 )
 def test_from_torch_names_what_it_cannot_read(modules, words):
@@ -121,6 +143,11 @@ def test_from_torch_names_what_it_cannot_read(modules, words):
         from_torch(torch.nn.Sequential(*modules()))
     with pytest.raises(TypeError, match="Sequential"):
         from_torch(torch.nn.Linear(2, 1))
+
+
+def test_from_torch_refuses_a_sequential_with_a_forward_of_its_own():
+    with pytest.raises(TypeError, match="exactly: a subclass may have a forward of its own"):
+        from_torch(NegatedSequential(torch.nn.Linear(2, 1)))
 
 
 def test_without_pytorch_the_error_names_the_extra(monkeypatch):

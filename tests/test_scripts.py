@@ -8,6 +8,7 @@ to do, so no venv is made and nothing is installed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,7 +48,7 @@ def checkout(tmp_path) -> Path:
     return repository
 
 
-def run_script(checkout: Path, script: str, path_first: Path | None = None, **env: str):
+def run_script(checkout: Path, script: str, *args: str, path_first: Path | None = None, **env: str):
     path = (
         os.environ["PATH"]
         if path_first is None
@@ -57,7 +58,7 @@ def run_script(checkout: Path, script: str, path_first: Path | None = None, **en
     environment.pop("PYTHON", None)
     environment.update(env)
     return subprocess.run(
-        ["bash", str(checkout / "scripts" / script)],
+        ["bash", str(checkout / "scripts" / script), *args],
         capture_output=True,
         text=True,
         env=environment,
@@ -122,8 +123,72 @@ def test_demo_sh_installs_only_when_pyproject_toml_changed(checkout, tmp_path):
         return log.read_text().splitlines()
 
     assert asked("--epochs", "3") == [install, demo]
+    # compat: a plain path in a .pth file, which type checkers follow (tests/test_types.py); in
+    # the venv's pip configuration, so a user's own `pip install -e .` keeps it too.
+    assert "config-settings = editable_mode=compat" in (checkout / ".venv" / "pip.conf").read_text()
     assert asked("--epochs", "3") == [demo]  # nothing changed: straight to the demo
     with open(checkout / "pyproject.toml", "a") as pyproject:
         pyproject.write("# a new dependency, say\n")
     assert asked("--epochs", "3") == [install, demo]
     assert asked("--epochs", "3") == [demo]
+
+
+def test_demo_sh_says_when_it_installs(checkout, tmp_path):
+    fake_python(checkout / ".venv" / "bin" / "python", "3.11.7", tmp_path / "asked", "exit 0")
+    first = run_script(checkout, "demo.sh")
+    assert first.stdout.startswith("Installing backproplab into .venv (once;")
+    assert len(first.stdout.splitlines()) == 1  # the demo itself is the fake Python's silence
+    assert run_script(checkout, "demo.sh").stdout == ""
+
+
+# A .venv Python for test.sh: every command is recorded; `-m ruff` fails when told to.
+RUFF_FAILS = 'case "$*" in *"-m ruff check"*) exit 1 ;; esac; exit 0'
+
+
+def test_sh_runs_named_timed_phases(checkout, tmp_path):
+    log = tmp_path / "asked"
+    fake_python(checkout / ".venv" / "bin" / "python", "3.11.7", log, otherwise="exit 0")
+    done = run_script(checkout, "test.sh")
+    assert done.returncode == 0, done.stderr
+    headings = [line for line in done.stdout.splitlines() if line.startswith("== [")]
+    names = ["installing", "ruff", "mypy --strict and pyright", "unit tests", "browser tests"]
+    assert len(headings) == 2 * len(names)
+    for number, name in enumerate(names, start=1):
+        started, ended = headings[2 * number - 2 : 2 * number]
+        assert started.startswith(f"== [{number}/5] {name}")
+        assert re.fullmatch(rf"== \[{number}/5\] {re.escape(name)}.*: done in \d+ s", ended)
+    assert re.search(r"^All 5 phases passed in \d+ s\.$", done.stdout, flags=re.MULTILINE)
+    python = ".venv/bin/python"
+    install = f"{python} -m pip install --quiet -e"
+    assert log.read_text().splitlines() == [
+        f"{install} .[test,dev,torch]",
+        f"{python} -m ruff check .",
+        f"{python} -m ruff format --check .",
+        f"{python} -m pytest -v tests/test_types.py",
+        f"{python} -m pytest -v --ignore=tests/test_types.py --ignore=tests/test_html.py",
+        f"{python} -m pytest -v tests/test_html.py",
+    ]
+
+
+def test_sh_passes_its_arguments_to_one_pytest_and_installs_once(checkout, tmp_path):
+    log = tmp_path / "asked"
+    fake_python(checkout / ".venv" / "bin" / "python", "3.11.7", log, otherwise="exit 0")
+    assert run_script(checkout, "test.sh").returncode == 0
+    log.unlink()
+    done = run_script(checkout, "test.sh", "tests/test_graph.py", "-x")
+    assert done.returncode == 0, done.stderr
+    assert "== [3/3] pytest tests/test_graph.py -x: done in" in done.stdout
+    assert (
+        log.read_text().splitlines()[-1] == ".venv/bin/python -m pytest -v tests/test_graph.py -x"
+    )
+    assert "pip install" not in log.read_text()  # pyproject.toml unchanged: installed already
+
+
+def test_sh_stops_at_the_first_failing_phase(checkout, tmp_path):
+    log = tmp_path / "asked"
+    fake_python(checkout / ".venv" / "bin" / "python", "3.11.7", log, otherwise=RUFF_FAILS)
+    done = run_script(checkout, "test.sh")
+    assert done.returncode != 0
+    assert "== [2/5] ruff" in done.stdout
+    assert "ruff: lint and formatting: done" not in done.stdout
+    assert "pytest" not in log.read_text()

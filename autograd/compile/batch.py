@@ -19,11 +19,12 @@ from autograd.compile.plan import (
     Coefficients,
     Elementwise,
     Literal,
-    Operand,
     Plan,
     Rows,
+    StepOperand,
     Sums,
 )
+from autograd.engine import Value, data_of
 from autograd.operations import OPERATIONS
 
 # The stand-ins for an element-wise step's operands, which its lines bind to rows of the arrays.
@@ -134,7 +135,7 @@ class _Writer:
         return "\n".join(imports) + "\n\n" + "\n".join(self.lines) + "\n"
 
     # -------------------------------------------------------------- guards
-    def operand_text(self, operand: Operand) -> str:
+    def operand_text(self, operand: StepOperand) -> str:
         if isinstance(operand, Rows):
             return self.rows_text("values", operand.rows)
         if isinstance(operand, Coefficients):
@@ -250,3 +251,36 @@ def write_batch(plan: Plan) -> tuple[str, dict[str, object]]:
     """The batch function's source, and the namespace it runs in."""
     writer = _Writer(plan)
     return writer.write(), writer.namespace
+
+
+def check_array_rules(order: list[Value]) -> None:
+    """Run each operation's array rule once on the trace's own numbers and compare it with the
+    float rule that computed them: a `batch_forward` of yours that disagrees with its `forward`
+    would give batches other numbers than the engine, silently."""
+    checked = set()
+    for node in order:
+        operation = OPERATIONS.get(node.op)
+        if operation is None or operation.array_forward is None or node.op in checked:
+            continue
+        checked.add(node.op)
+        operands = [np.array([data_of(parent)]) for parent in node.parents]
+        shown = ", ".join(repr(data_of(parent)) for parent in node.parents)
+        try:
+            with np.errstate(all="ignore"):
+                result = np.asarray(operation.array_forward(*operands), dtype=float)
+        except Exception as error:
+            raise ValueError(
+                f"compile_graph: the batch_forward of {node.op!r} failed on the array "
+                f"[{shown}]: {type(error).__name__}: {error}"
+            ) from error
+        if result.shape != (1,):
+            raise ValueError(
+                f"compile_graph: the batch_forward of {node.op!r} must return an array of the "
+                f"shape of its operands; on arrays of shape (1,) it returned shape {result.shape}"
+            )
+        if not np.allclose(result[0], node.data, rtol=1e-9, atol=1e-12, equal_nan=True):
+            raise ValueError(
+                f"compile_graph: the batch_forward of {node.op!r} gives {float(result[0])!r} "
+                f"where its forward gives {node.data!r}, at operands ({shown}); they must "
+                "compute the same function"
+            )

@@ -27,6 +27,7 @@ from autograd.compile.trace import Trace
 from autograd.engine import Value
 from autograd.graph import value_parents
 from autograd.guards import Guard
+from autograd.operations import ADD, MUL
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Literal:
     value: float
 
 
-Operand = Rows | Coefficients | Literal
+# Where the numbers of one operand of a step are read from.
+StepOperand = Rows | Coefficients | Literal
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Elementwise:
 
     op: str
     rows: range
-    operands: tuple[Operand, ...]
+    operands: tuple[StepOperand, ...]
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,9 @@ class Check:
     """Guards over the batch, grouped: ``left symbol right`` must give `result` for every sample,
     one comparison per entry of the operands (a layer of hand-written relus is one check)."""
 
-    left: Operand
+    left: StepOperand
     symbol: str
-    right: Operand
+    right: StepOperand
     result: bool
     written_at: tuple[str, ...]
 
@@ -162,11 +164,11 @@ class _Planner:
     # -------------------------------------------------------------- sums
     def internal(self, node: Value) -> bool:
         """A ``+`` whose only use is inside a bigger sum: it is folded into that sum."""
-        return node.op == "+" and node in self.single_use and self.user[node].op == "+"
+        return node.op == ADD.name and node in self.single_use and self.user[node].op == ADD.name
 
     def weighted(self, term: Value | float) -> tuple[Value | float, Value] | None:
         """(coefficient, operand) for a product term of a sum that the sum can absorb."""
-        if not isinstance(term, Value) or term.op != "*" or term not in self.single_use:
+        if not isinstance(term, Value) or term.op != MUL.name or term not in self.single_use:
             return None
         a, b = term.parents
         if self.is_coefficient(a) and isinstance(b, Value) and not self.is_coefficient(b):
@@ -195,7 +197,7 @@ class _Planner:
         absorbed: set[Value] = set()
         sums: dict[Value, _Terms] = {}
         for node in trace.order:
-            if node.op != "+" or self.internal(node):
+            if node.op != ADD.name or self.internal(node):
                 continue
             inner, terms = self.tree(node)
             weighted, plain, products = [], [], []
@@ -282,7 +284,7 @@ class _Planner:
             )
             groups.setdefault((guard.symbol, guard.result, kinds), []).append(guard)
 
-        def read(xs: list[Value | float]) -> Operand:
+        def read(xs: list[Value | float]) -> StepOperand:
             if not isinstance(xs[0], Value):
                 return Literal(float(xs[0]))
             if self.is_coefficient(xs[0]):
@@ -324,7 +326,7 @@ class _Planner:
     def _elementwise_step(
         self, rows: range, nodes: list[Value], row: dict[Value, int]
     ) -> Elementwise:
-        operands: list[Operand] = []
+        operands: list[StepOperand] = []
         for position in range(len(nodes[0].parents)):
             parents = [node.parents[position] for node in nodes]
             if not self.is_coefficient(parents[0]):

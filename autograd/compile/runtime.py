@@ -15,13 +15,14 @@ from typing import Any, Union, overload
 
 import numpy as np
 
-from autograd.compile.batch import write_batch
+from autograd.compile.batch import check_array_rules, write_batch
 from autograd.compile.plan import Coefficients, make_plan, plan_text
 from autograd.compile.source import write_source
 from autograd.compile.trace import Trace
 from autograd.engine import Value
 from autograd.guards import GuardError
 from autograd.numbers import as_float
+from autograd.operations import OPERATIONS
 
 # Union, not |: these aliases are evaluated at run time, and Python 3.10 is supported.
 Outputs = tuple[Union[float, np.ndarray], ...]  # noqa: UP007
@@ -66,6 +67,7 @@ class CompiledGraph:
         self.outputs = trace.outputs
         self.guards = trace.guards
         self._trace = trace
+        check_array_rules(trace.order)
         self.plan = make_plan(trace)
         self.batch_source, namespace = write_batch(self.plan)
         self._batch_forward_backward = _load(
@@ -161,7 +163,7 @@ class CompiledGraph:
                 except GuardError as error:
                     raise self._for_sample(error, arguments[: self._input_count]) from None
                 except (ArithmeticError, ValueError) as error:
-                    raise _at_generated_line(error) from error
+                    raise _at_generated_line(error, self._engine_error(arguments)) from error
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
         if isinstance(data, np.ndarray) and data.ndim == 2:
@@ -267,7 +269,26 @@ class CompiledGraph:
         except GuardError as error:
             raise self._for_sample(error, sample) from None
         except (ArithmeticError, ValueError) as error:
-            raise _at_generated_line(error) from error
+            raise _at_generated_line(error, self._engine_error([*sample, *parameters])) from error
+
+    def _engine_error(self, arguments: Sequence[float]) -> Exception | None:
+        """The engine's error for one sample the readable code failed on, if its forward raises.
+
+        The readable code writes a power to an integral constant as Python's ``t ** 2.0``, whose
+        overflow says only "(34, 'Numerical result out of range')". The engine's forward rules,
+        run on the same numbers in the trace's order, raise the engine's error, which names them
+        ("power: 1e+200 ** 2.0 is too large for a float").
+        """
+        trace = self._trace
+        values: dict[Value, float] = dict(zip((*trace.inputs, *trace.parameters), arguments))
+        try:
+            for node in trace.order:
+                if node not in values:
+                    operands = [values[p] if isinstance(p, Value) else p for p in node.parents]
+                    values[node] = OPERATIONS[node.op].forward(*operands)
+        except (ArithmeticError, ValueError) as error:
+            return error
+        return None
 
     def _run_samples(
         self, data: np.ndarray, parameters: Sequence[float]
@@ -363,8 +384,9 @@ def _as_array(numbers: Sequence[object]) -> np.ndarray:
     return np.array(numbers, dtype=float)
 
 
-def _at_generated_line(error: Exception) -> Exception:
-    """The same kind of error, its message followed by the deepest generated line that raised it."""
+def _at_generated_line(error: Exception, engine_error: Exception | None = None) -> Exception:
+    """The same kind of error (the engine's own, when given), its message followed by the
+    deepest generated line that raised `error`."""
     where = "the compiled code"
     traceback = error.__traceback__
     while traceback is not None:
@@ -373,4 +395,5 @@ def _at_generated_line(error: Exception) -> Exception:
             text = linecache.getline(filename, traceback.tb_lineno).strip()
             where = f"line {traceback.tb_lineno} of the compiled code: {text}"
         traceback = traceback.tb_next
-    return type(error)(f"{error} (at {where})")
+    shown = error if engine_error is None else engine_error
+    return type(shown)(f"{shown} (at {where})")
