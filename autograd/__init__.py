@@ -12,7 +12,8 @@ The parts: `operations` (the registry: one record per operation, its rules and d
 your own), `graph` (orders and walks of the recorded graph), `backprop` (the backward pass, `grad`,
 hooks), `functional` (`jacobian`, `hessian`, `hvp`, `vjp`, and forward mode's `jvp`), `check`
 (`gradcheck`), `manual` (`check_manual`: your own derivation against autograd's, with the search
-in `counterexample`), `compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`,
+in `counterexample`), `guards` (`record_guards`: the comparisons a graph's branches read, checked
+by compiled code), `compile` (`compile_graph`: a graph as straight-line code), `draw` (`to_dot`,
 `to_svg`, and `to_html`: a page that steps through backprop).
 """
 
@@ -20,7 +21,7 @@ in `counterexample`), `compile` (`compile_graph`: a graph as straight-line code)
 from autograd import _installation  # noqa: F401
 from autograd.backprop import grad
 from autograd.check import GradcheckError, gradcheck
-from autograd.compile import CompiledGraph, compile_graph
+from autograd.compile import CompiledFunction, CompiledGraph, compile_function, compile_graph
 from autograd.define import define_op
 from autograd.draw import (
     GraphTooLargeError,
@@ -36,6 +37,7 @@ from autograd.draw.explain import explain
 from autograd.engine import Value, is_grad_enabled, no_grad
 from autograd.functional import hessian, hvp, jacobian, jvp, vjp
 from autograd.graph import topological_order
+from autograd.guards import GuardError, record_guards
 from autograd.manual import ManualDerivativeError, check_manual
 from autograd.operations import (
     OPERATIONS,
@@ -55,16 +57,19 @@ from autograd.operations import (
 
 __all__ = [
     "OPERATIONS",
+    "CompiledFunction",
     "CompiledGraph",
     "GradcheckError",
     "GraphTooLargeError",
     "Group",
+    "GuardError",
     "ManualDerivativeError",
     "Operation",
     "RenderError",
     "RendererNotFoundError",
     "Value",
     "check_manual",
+    "compile_function",
     "compile_graph",
     "cos",
     "define_op",
@@ -80,6 +85,7 @@ __all__ = [
     "log",
     "no_grad",
     "power",
+    "record_guards",
     "relu",
     "render_svg",
     "sigmoid",

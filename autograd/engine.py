@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import ContextDecorator
 from typing import Any, Union
 
+from autograd import guards
 from autograd.numbers import Number, as_float, is_real_number
 from autograd.operations import (
     ABS,
@@ -150,13 +151,25 @@ _AS_A_NUMBER = (
 )
 
 
-def _comparison(compare: Callable[[float, float], bool]) -> Callable[[Value, object], bool]:
+def _comparison(
+    compare: Callable[[float, float], bool], symbol: str
+) -> Callable[[Value, object], bool]:
+    """`Value`'s ``__lt__`` (or le, gt, ge): compares the data; inside `record_guards`, kept too."""
+
     def method(self: Value, other: object) -> bool:
+        compared: Value | float
         if isinstance(other, Value):
-            return compare(self.data, other.data)
-        if is_real_number(other):
-            return compare(self.data, float(other))
-        return NotImplemented  # type: ignore[no-any-return]
+            compared = other
+            result = compare(self.data, other.data)
+        elif is_real_number(other):
+            compared = float(other)
+            result = compare(self.data, compared)
+        else:
+            return NotImplemented  # type: ignore[no-any-return]
+        # One global read when no thread records guards; no_grad records none, as no operation.
+        if guards.open_blocks and _grad_mode.enabled:
+            guards.keep(self, symbol, compared, result)
+        return result
 
     method.__name__ = f"__{compare.__name__}__"
     return method
@@ -242,12 +255,13 @@ class Value:
         return format(self.data, spec) if spec else repr(self)
 
     # <, <=, > and >= compare the data and give a plain bool, as in PyTorch, so that a hand-written
-    # ``x if x > 0 else 0.01 * x`` works. A comparison is not recorded: the graph keeps the branch
-    # that was taken. == and hashing stay identity, since gradients are keyed by Value.
-    __lt__ = _comparison(operator.lt)
-    __le__ = _comparison(operator.le)
-    __gt__ = _comparison(operator.gt)
-    __ge__ = _comparison(operator.ge)
+    # ``x if x > 0 else 0.01 * x`` works. A comparison is no operation of the graph, which keeps
+    # the branch that was taken; inside `record_guards` it is kept as a guard, which compiled code
+    # checks (`autograd.guards`). == and hashing stay identity, since gradients are keyed by Value.
+    __lt__ = _comparison(operator.lt, "<")
+    __le__ = _comparison(operator.le, "<=")
+    __gt__ = _comparison(operator.gt, ">")
+    __ge__ = _comparison(operator.ge, ">=")
 
     def item(self) -> float:
         """The plain float, as PyTorch's ``tensor.item()``."""

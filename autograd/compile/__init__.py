@@ -24,6 +24,9 @@ and each parameter's gradient is summed over the samples (``reduction="mean"`` a
 matrix product, sums of plain terms one reduction, and the other operations of one kind that do
 not depend on each other one numpy call.
 
+A function of Values that branches (``h if h > 0 else 0.01 * h``) compiles with `compile_function`,
+which keeps one graph per set of branches and splits a batch between them (module `function`).
+
 The stages, each a module of this package: `trace` (check, order and name the recorded graph),
 `expr` (stand-ins that write the engine's derivative rules as source), `source` (the readable
 per-sample code), `plan` (the batch plan, a value), `batch` (the plan written as numpy code) and
@@ -40,9 +43,15 @@ sample; ``reduction="none"`` runs the readable code sample by sample and is exac
 Limits:
 
 * The trace is of one run. A Python ``if`` (or ``max``, a loop bound...) that looked at a Value's
-  data while the graph was recorded is baked in: the compiled code takes the same branch for every
-  sample. Use the engine's operations (``relu``, ``abs``) for data-dependent choices; they are
-  compiled with their derivatives.
+  data while the graph was recorded chose which operations it holds. Record the graph inside
+  ``with record_guards() as guards:`` and pass ``guards=guards``: every comparison on a Value is
+  then checked for every sample, and a sample that would take another branch raises `GuardError`
+  (for a batch, naming every such row; nothing is returned). A batch judges on its own floats,
+  which are within 1e-12 of the engine's: a sample that close to a boundary may be judged on the
+  other side (``reduction="none"`` judges on the engine's). Without a log nothing is known of the
+  branches and nothing is checked (`CompiledGraph.guards` is None); only comparisons are guarded,
+  not what else reads ``.data``. `compile_function` traces a function once per branch it takes.
+  The engine's operations (``relu``, ``abs``) need no guard.
 * Every leaf of the graph must be declared as an input (per-sample data) or a parameter (shared);
   plain numbers in the expressions are constants. Each input must reach an output and each parameter
   must be in the graph; anything else raises `ValueError` when compiling, as does a batch of the
@@ -56,11 +65,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from autograd.compile.function import CompiledFunction, compile_function
 from autograd.compile.runtime import REDUCTIONS, CompiledGraph
 from autograd.compile.trace import Trace
 from autograd.engine import Value
+from autograd.guards import GuardLog
 
-__all__ = ["REDUCTIONS", "CompiledGraph", "compile_graph"]
+__all__ = ["REDUCTIONS", "CompiledFunction", "CompiledGraph", "compile_function", "compile_graph"]
 
 
 def compile_graph(
@@ -69,12 +80,15 @@ def compile_graph(
     parameters: Sequence[Value],
     *,
     outputs: Sequence[Value] = (),
+    guards: GuardLog | None = None,
 ) -> CompiledGraph:
     """Compile the graph recorded behind `loss` into straight-line forward and backward code.
 
     `inputs` are the leaves that hold per-sample data (their values in the trace are examples),
     `parameters` the leaves shared by all samples; the gradients are those of `loss` with respect
     to each parameter. `outputs` are further Values to compute along (predictions, say); they are
-    returned after the loss and are not differentiated. See the module docstring for the limits.
+    returned after the loss and are not differentiated. `guards` is the log of a `record_guards`
+    block the graph was recorded in: every sample is checked to take the branches of the trace
+    (`GuardError` if not). See the module docstring for the limits.
     """
-    return CompiledGraph(Trace(loss, inputs, parameters, outputs))
+    return CompiledGraph(Trace(loss, inputs, parameters, outputs, guards))

@@ -14,8 +14,16 @@ from itertools import count
 
 import numpy as np
 
-from autograd.compile.expr import Expr, forward_expr, import_lines, partial_expr
-from autograd.compile.plan import Coefficients, Elementwise, Literal, Plan, Rows, Sums
+from autograd.compile.expr import Expr, as_expr, forward_expr, import_lines, partial_expr
+from autograd.compile.plan import (
+    Coefficients,
+    Elementwise,
+    Literal,
+    Plan,
+    Rows,
+    StepOperand,
+    Sums,
+)
 from autograd.engine import Value, data_of
 from autograd.operations import OPERATIONS
 
@@ -96,12 +104,18 @@ class _Writer:
                 self.forward_sums(number, step)
             else:
                 self.forward_elementwise(step)
+        if self.plan.checks:
+            self.guards()
         loss = self.plan.loss
+        # With guards, a sample that broke one gets no gradient (its seed is 0): the sums are
+        # those of the samples on the trace's branches.
+        seed = "kept" if self.plan.checks else "1.0"
         if isinstance(loss, Coefficients):
-            self.emit(f"coefficient_grads[{loss.indices[0]}] += values.shape[1]")
+            count = "kept.sum()" if self.plan.checks else "values.shape[1]"
+            self.emit(f"coefficient_grads[{loss.indices[0]}] += {count}")
         else:
             self.emit("# backward: grads[r] is d loss / d (row r), sample by sample")
-            self.emit(f"grads[{loss.rows[0]}] = 1.0")
+            self.emit(f"grads[{loss.rows[0]}] = {seed}")
             self.written.add(loss.rows[0])
         for number in reversed(range(len(self.plan.steps))):
             step = self.plan.steps[number]
@@ -115,8 +129,33 @@ class _Writer:
                 self.backward_sums(number, step)
             else:
                 self.backward_elementwise(step)
+        if self.plan.checks:
+            self.emit("return kept")
         imports = ["import numpy as np", *import_lines(self.calls, "array_rules")]
         return "\n".join(imports) + "\n\n" + "\n".join(self.lines) + "\n"
+
+    # -------------------------------------------------------------- guards
+    def operand_text(self, operand: StepOperand) -> str:
+        if isinstance(operand, Rows):
+            return self.rows_text("values", operand.rows)
+        if isinstance(operand, Coefficients):
+            return self.coefficients_text(operand.indices)
+        number = as_expr(operand.value)
+        self.calls |= number.calls
+        return number.text
+
+    def guards(self) -> None:
+        """The guards over the whole batch: `kept` says which samples took the trace's branches.
+        The function returns it; the runtime raises `GuardError` unless every sample did."""
+        self.emit("# guards: every sample must take the branches of the trace")
+        self.emit("kept = np.ones(values.shape[1], dtype=bool)")
+        for check in self.plan.checks:
+            left, right = self.operand_text(check.left), self.operand_text(check.right)
+            comparison = f"{left} {check.symbol} {right}"
+            where = check.written_at[0] + (" ..." if len(check.written_at) > 1 else "")
+            self.emit(f"# {len(check.written_at)} x {check.result} in the trace ({where})")
+            holds = f"({comparison}).all(0)" if check.result else f"~({comparison}).any(0)"
+            self.emit(f"kept &= {holds}")
 
     # -------------------------------------------------------------- element-wise steps
     def operand_args(self, step: Elementwise) -> tuple[list[object], dict[str, str]]:

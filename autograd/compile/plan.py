@@ -26,6 +26,7 @@ from typing import Any, Union, cast
 from autograd.compile.trace import Trace
 from autograd.engine import Value
 from autograd.graph import value_parents
+from autograd.guards import Guard
 from autograd.operations import ADD, MUL
 
 
@@ -84,12 +85,24 @@ Step = Elementwise | Sums
 
 
 @dataclass(frozen=True)
+class Check:
+    """Guards over the batch, grouped: ``left symbol right`` must give `result` for every sample,
+    one comparison per entry of the operands (a layer of hand-written relus is one check)."""
+
+    left: StepOperand
+    symbol: str
+    right: StepOperand
+    result: bool
+    written_at: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     """How a batch runs: the steps in order, and where the outputs and gradients are.
 
     `outputs` are the loss and the further outputs, each a row of `values` (`Rows`) or an entry of
     `coefficients` (a parameter used as an output). `with_grad` are the rows whose gradient the
-    parameters' gradients need.
+    parameters' gradients need. `checks` are the trace's guards, checked after the forward steps.
     """
 
     inputs: int
@@ -99,6 +112,7 @@ class Plan:
     steps: tuple[Step, ...]
     outputs: tuple[Rows | Coefficients, ...]
     with_grad: frozenset[int] = field(default_factory=frozenset)
+    checks: tuple[Check, ...] = ()
 
     @property
     def loss(self) -> Rows | Coefficients:
@@ -120,7 +134,11 @@ class _Planner:
         self.parameter_index = {p: i for i, p in enumerate(trace.parameters)}
         self.constants: list[float] = []
         self.constant_index: dict[float, int] = {}
-        outputs = set(trace.outputs)
+        # A guard reads its Values' rows after the forward steps: none may be folded into a sum.
+        outputs = {
+            *trace.outputs,
+            *(value for guard in trace.guards or () for value in guard.values),
+        }
         uses: Counter[Value] = Counter()
         self.user: dict[Value, Value] = {}
         for node in trace.order:
@@ -243,6 +261,7 @@ class _Planner:
             for o in trace.outputs
         )
         with_grad = frozenset(row[n] for n in trace.needs_grad if n in row)
+
         return Plan(
             inputs=len(trace.inputs),
             parameters=len(trace.parameters),
@@ -251,6 +270,36 @@ class _Planner:
             steps=tuple(steps),
             outputs=outputs,
             with_grad=with_grad,
+            checks=self._checks(row),
+        )
+
+    def _checks(self, row: dict[Value, int]) -> tuple[Check, ...]:
+        """The guards, grouped by comparison, truth value and kind of operands: each group is one
+        numpy comparison over the batch."""
+        groups: dict[tuple[object, ...], list[Guard]] = {}
+        for guard in self.trace.guards or ():
+            kinds = tuple(
+                x if not isinstance(x, Value) else self.is_coefficient(x)
+                for x in (guard.left, guard.right)
+            )
+            groups.setdefault((guard.symbol, guard.result, kinds), []).append(guard)
+
+        def read(xs: list[Value | float]) -> StepOperand:
+            if not isinstance(xs[0], Value):
+                return Literal(float(xs[0]))
+            if self.is_coefficient(xs[0]):
+                return Coefficients(tuple(self.coefficient(x) for x in xs))
+            return Rows(tuple(row[x] for x in xs))  # type: ignore[index]
+
+        return tuple(
+            Check(
+                read([guard.left for guard in guards]),
+                guards[0].symbol,
+                read([guard.right for guard in guards]),
+                guards[0].result,
+                tuple(guard.written_at for guard in guards),
+            )
+            for guards in groups.values()
         )
 
     def _sums_step(self, rows: range, sums: list[_Terms], row: dict[Value, int]) -> Sums:
@@ -305,4 +354,9 @@ def plan_text(plan: Plan) -> str:
             lines.append(f"  {rows}: {kind}{more}")
         else:
             lines.append(f"  {rows}: {len(step.rows)} x {step.op}")
+    if plan.checks:
+        guards = sum(len(check.written_at) for check in plan.checks)
+        lines.append(
+            f"  then {guards} guards, {len(plan.checks)} numpy comparison(s) over the batch"
+        )
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from autograd.compile.plan import Coefficients, make_plan, plan_text
 from autograd.compile.source import write_source
 from autograd.compile.trace import Trace
 from autograd.engine import Value
+from autograd.guards import GuardError
 from autograd.numbers import as_float
 from autograd.operations import OPERATIONS
 
@@ -55,13 +56,16 @@ class CompiledGraph:
     Attributes: `source` (the readable forward and backward code, run for one sample; it runs on
     its own with ``exec``), `plan` (how a batch runs: matrix products, reductions, grouped
     element-wise steps; ``print(compiled.plan_text)``), `batch_source` (that plan as numpy code),
-    `inputs`, `parameters`, `outputs` (the Values of the trace, the loss first).
+    `inputs`, `parameters`, `outputs` (the Values of the trace, the loss first), `guards` (the
+    comparisons every sample is checked against, `autograd.guards`; None when the graph was
+    compiled without a log, and its branches are then unchecked).
     """
 
     def __init__(self, trace: Trace) -> None:
         self.inputs = trace.inputs
         self.parameters = trace.parameters
         self.outputs = trace.outputs
+        self.guards = trace.guards
         self._trace = trace
         check_array_rules(trace.order)
         self.plan = make_plan(trace)
@@ -156,6 +160,8 @@ class CompiledGraph:
             if [*map(type, arguments)] == self._all_floats:
                 try:
                     return (self._generated or self._forward_backward)(*arguments)
+                except GuardError as error:
+                    raise self._for_sample(error, arguments[: self._input_count]) from None
                 except (ArithmeticError, ValueError) as error:
                     raise _at_generated_line(error, self._engine_error(arguments)) from error
         if reduction not in REDUCTIONS:
@@ -168,9 +174,7 @@ class CompiledGraph:
             if len(batch) * self._operations < _SAMPLE_BY_SAMPLE * len(self.plan.steps):
                 # A few samples of a small graph: the readable code, sample by sample, costs less
                 # than numpy's overhead per step of the batch code (and gives exact numbers).
-                outputs, per_sample = self._run_samples(batch, values.tolist())
-                gradients = per_sample.sum(axis=0)
-                return outputs, gradients / len(batch) if reduction == "mean" else gradients
+                return self._sample_by_sample(batch, values, reduction)
             return self._run_batch(batch, values, reduction)
         sample = self._checked_sample(data)
         return self._run_sample(sample, self._parameter_values(parameters).tolist())
@@ -244,11 +248,26 @@ class CompiledGraph:
         )
 
     # -------------------------------------------------------------- running
+    def _for_sample(
+        self,
+        error: GuardError,
+        sample: Sequence[float],
+        index: int | None = None,
+        broken: tuple[int, ...] = (),
+    ) -> GuardError:
+        """The generated code's GuardError, with the sample's inputs (and place in its batch)."""
+        row = {self._trace.names[value]: x for value, x in zip(self.inputs, sample)}
+        return GuardError(
+            error.comparison, error.traced, error.written_at, row=row, sample=index, samples=broken
+        )
+
     def _run_sample(
         self, sample: Sequence[float], parameters: Sequence[float]
     ) -> tuple[Outputs, Grads]:
         try:
             return self._forward_backward(*sample, *parameters)
+        except GuardError as error:
+            raise self._for_sample(error, sample) from None
         except (ArithmeticError, ValueError) as error:
             raise _at_generated_line(error, self._engine_error([*sample, *parameters])) from error
 
@@ -274,15 +293,25 @@ class CompiledGraph:
     def _run_samples(
         self, data: np.ndarray, parameters: Sequence[float]
     ) -> tuple[Outputs, np.ndarray]:
-        """reduction="none": the readable code sample by sample, the engine's floats."""
+        """reduction="none": the readable code sample by sample, the engine's floats. Samples
+        that break a guard are all found, then named in one GuardError."""
         outputs, grads = [], []
-        for index, sample in enumerate(data.tolist()):
+        broken: list[tuple[int, GuardError]] = []
+        samples = data.tolist()
+        for index, sample in enumerate(samples):
             try:
                 sample_outputs, sample_grads = self._run_sample(sample, parameters)
+            except GuardError as error:
+                broken.append((index, error))
+                continue
             except (ArithmeticError, ValueError) as error:
                 raise type(error)(f"sample {index} of the batch: {error}") from error
             outputs.append(sample_outputs)
             grads.append(sample_grads)
+        if broken:
+            first, first_error = broken[0]
+            indices = tuple(index for index, _ in broken)
+            raise self._for_sample(first_error, samples[first], first, indices) from None
         columns = np.array(outputs, dtype=float).reshape(len(outputs), len(self.outputs)).T
         per_sample = np.array(grads, dtype=float).reshape(len(grads), len(self.parameters))
         return tuple(column.copy() for column in columns), per_sample
@@ -300,6 +329,20 @@ class CompiledGraph:
     def _run_batch(
         self, data: np.ndarray, parameters: np.ndarray, reduction: str
     ) -> tuple[Outputs, Grads]:
+        kept, outputs, gradients = self.batch_numbers(data, parameters)
+        if kept is not None and not kept.all():
+            # A sample broke a guard, judged on the batch's floats. The readable code judges on
+            # the engine's: it names every sample that breaks one, or (a sample within rounding
+            # of a boundary) gives the engine's numbers.
+            return self._sample_by_sample(data, parameters, reduction)
+        return outputs, gradients / len(data) if reduction == "mean" else gradients
+
+    def batch_numbers(
+        self, data: np.ndarray, parameters: np.ndarray
+    ) -> tuple[np.ndarray | None, tuple[np.ndarray, ...], np.ndarray]:
+        """The batch code on `data`: which samples kept every guard (None: the graph has none),
+        the outputs, and the parameters' gradients summed over the samples that kept them.
+        Internal: `compile_function` splits batches by branch with it."""
         samples = data.shape[0]
         values, grads = self._buffers(samples)
         values[: len(self.inputs)] = data.T
@@ -307,26 +350,30 @@ class CompiledGraph:
         coefficient_grads = np.zeros(len(coefficients))
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                self._batch_forward_backward(values, grads, coefficients, coefficient_grads)
+                kept = self._batch_forward_backward(values, grads, coefficients, coefficient_grads)
         except (ArithmeticError, ValueError):
             # An engine function raised, or numpy flagged an inf or nan, which the engine does only
-            # for its domain errors. Run the samples one by one to raise the engine's error, naming
-            # the sample; if none raises, the infinities are the engine's too (1e200 * 1e200 is
-            # inf for floats as well).
+            # for its domain errors. Run the samples one by one to raise the engine's error (or a
+            # GuardError), naming the sample; if none raises, the infinities are the engine's too
+            # (1e200 * 1e200 is inf for floats as well).
             self._run_samples(data, parameters.tolist())
             coefficient_grads[:] = 0.0
             with np.errstate(all="ignore"):
-                self._batch_forward_backward(values, grads, coefficients, coefficient_grads)
+                kept = self._batch_forward_backward(values, grads, coefficients, coefficient_grads)
         outputs = tuple(
             np.full(samples, coefficients[ref.indices[0]])
             if isinstance(ref, Coefficients)
             else values[ref.rows[0]].copy()  # the buffers are reused by the next call
             for ref in self.plan.outputs
         )
-        gradients = coefficient_grads[: len(self.parameters)]
-        if reduction == "mean":
-            gradients = gradients / samples
-        return outputs, gradients
+        return kept, outputs, coefficient_grads[: len(self.parameters)]
+
+    def _sample_by_sample(
+        self, data: np.ndarray, parameters: np.ndarray, reduction: str
+    ) -> tuple[Outputs, Grads]:
+        outputs, per_sample = self._run_samples(data, parameters.tolist())
+        gradients = per_sample.sum(axis=0)
+        return outputs, gradients / len(data) if reduction == "mean" else gradients
 
 
 def _as_array(numbers: Sequence[object]) -> np.ndarray:

@@ -7,10 +7,13 @@ text stands alone: it imports what it calls, so ``exec(compiled.source, {})`` de
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from autograd.backprop import reverse_edges
 from autograd.compile.expr import Expr, as_expr, forward_expr, import_lines, partial_expr
 from autograd.compile.trace import Namer, Trace
 from autograd.engine import Value
+from autograd.guards import Guard
 from autograd.operations import OPERATIONS, POW
 
 
@@ -27,14 +30,22 @@ def write_source(trace: Trace) -> str:
     arguments = ", ".join(names[value] for value in (*trace.inputs, *trace.parameters))
     lines = [f"def forward_backward({arguments}):", "    # forward: one operation per line"]
     calls: set[str] = set()
+    checks = guards_by_last_value(trace)
     for node in trace.order:
-        if node.is_leaf:
-            continue
-        args = [operand(parent) for parent in node.parents]
-        operation = OPERATIONS[node.op]
-        expr = forward_expr(operation, args, args[1] if operation is POW else None)
-        calls |= expr.calls
-        lines.append(f"    {names[node]} = {expr.text}")
+        if not node.is_leaf:
+            args = [operand(parent) for parent in node.parents]
+            operation = OPERATIONS[node.op]
+            expr = forward_expr(operation, args, args[1] if operation is POW else None)
+            calls |= expr.calls
+            lines.append(f"    {names[node]} = {expr.text}")
+        for guard in checks.get(node, ()):
+            comparison, reads = guard_text(guard, operand)
+            calls |= reads
+            lines += [
+                f"    # {comparison} was {guard.result} in the trace ({guard.written_at})",
+                f"    if {'not ' if guard.result else ''}{comparison}:",
+                f"        raise GuardError({comparison!r}, {guard.result}, {guard.written_at!r})",
+            ]
 
     lines.append(f"    # backward: d_{loss_name}_d_v is d{loss_name}/dv, summed over all uses of v")
     namer = Namer(list(names.values()))
@@ -69,5 +80,29 @@ def write_source(trace: Trace) -> str:
     grads = ", ".join(as_expr(gradient.get(p, 0.0)).text for p in trace.parameters)
     lines.append(f"    return ({values},), ({grads}{',' if grads else ''})")
     imports = import_lines(calls, "float_rules")
+    if checks:
+        imports.append("from autograd.guards import GuardError")
     header = "\n".join(imports) + "\n\n" if imports else ""
     return header + "\n".join(lines) + "\n"
+
+
+def guards_by_last_value(trace: Trace) -> dict[Value, list[Guard]]:
+    """Each guard of the trace under the Value its check waits for: the last Value it compares,
+    or the previous guard's, whichever comes later, so that the checks keep the program's order
+    and a sample is stopped by the first comparison that differs."""
+    position = {node: index for index, node in enumerate(trace.order)}
+    checks: dict[Value, list[Guard]] = {}
+    after = 0
+    for guard in trace.guards or ():
+        after = max(after, *(position[value] for value in guard.values))
+        checks.setdefault(trace.order[after], []).append(guard)
+    return checks
+
+
+def guard_text(
+    guard: Guard, operand: Callable[[Value | float], object]
+) -> tuple[str, frozenset[str]]:
+    """The comparison as source, ``x > 0.0``, its operands as `operand` writes them; and the
+    names it reads from outside (``inf``)."""
+    left, right = as_expr(operand(guard.left)), as_expr(operand(guard.right))
+    return f"{left.text} {guard.symbol} {right.text}", left.calls | right.calls

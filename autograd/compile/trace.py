@@ -12,6 +12,7 @@ from autograd.backprop import has_hooks
 from autograd.define import READABLE_CODE_NAMES
 from autograd.engine import Value
 from autograd.graph import topological_order, value_parents
+from autograd.guards import Guard, GuardLog
 from autograd.operations import OPERATIONS
 
 
@@ -28,13 +29,21 @@ class Trace:
         inputs: Sequence[Value],
         parameters: Sequence[Value],
         outputs: Sequence[Value],
+        guards: Sequence[Guard] | None = None,
     ) -> None:
         self.inputs = _check_values(inputs, "inputs")
         self.parameters = _check_values(parameters, "parameters")
         self.outputs = (_check_value(loss, "loss"), *_check_values(outputs, "outputs"))
         _check_leaves(self.inputs, self.parameters)
+        # None: no guards were recorded, so nothing is known of the branches the trace took.
+        self.guards = (
+            None if guards is None else _graph_guards(guards, self.inputs, self.parameters)
+        )
 
-        self.order = topological_order(self.outputs)
+        # The Values the guards compare come first, in the order the comparisons ran: the code
+        # then computes only what the program computed before each comparison, and checks it there.
+        guarded = [value for guard in self.guards or () for value in guard.values]
+        self.order = topological_order([*guarded, *self.outputs])
         _check_coverage(self.order, self.inputs, self.parameters)
         _check_operations(self.order)
 
@@ -70,6 +79,48 @@ def _check_values(values: object, what: str) -> tuple[Value, ...]:
     if len(set(values)) != len(values):
         raise ValueError(f"compile_graph: the same Value appears twice in {what}")
     return tuple(values)
+
+
+def _graph_guards(
+    guards: object, inputs: tuple[Value, ...], parameters: tuple[Value, ...]
+) -> tuple[Guard, ...]:
+    """The guards of this graph: those whose Values read one of its inputs, or only its parameters.
+
+    A log may hold the comparisons of several graphs (one per sample, sharing the parameters); a
+    guard reading another sample's inputs is that sample's. A guard of this graph that reads a
+    Value which is neither an input nor a parameter cannot be checked: that raises.
+    """
+    if not isinstance(guards, GuardLog):
+        raise TypeError(
+            "compile_graph: guards must be the log of a record_guards() block "
+            f"(with record_guards() as guards: ...), not {type(guards).__name__}"
+        )
+    compared = [value for guard in guards for value in guard.values]
+    if not compared:
+        return ()
+    input_set, parameter_set = set(inputs), set(parameters)
+    # For every Value below a comparison: does it read an input, and a leaf not declared?
+    reads_input: dict[Value, bool] = {}
+    reads_undeclared: dict[Value, bool] = {}
+    for node in topological_order(compared):
+        parents = value_parents(node)
+        reads_input[node] = node in input_set or any(reads_input[p] for p in parents)
+        reads_undeclared[node] = (
+            node.is_leaf and node not in input_set and node not in parameter_set
+        ) or any(reads_undeclared[p] for p in parents)
+    kept = []
+    for guard in guards:
+        reads_inputs = any(reads_input[value] for value in guard.values)
+        undeclared = any(reads_undeclared[value] for value in guard.values)
+        if reads_inputs and undeclared:
+            raise ValueError(
+                f"compile_graph: the comparison written at {guard.written_at} reads the graph's "
+                "inputs and a Value that is neither an input nor a parameter; declare that "
+                "Value, or compare with a plain number"
+            )
+        if reads_inputs or not undeclared:
+            kept.append(guard)
+    return tuple(kept)
 
 
 def named(value: Value) -> str:
@@ -137,7 +188,11 @@ def identifier(label: str, taken: set[str]) -> str:
 
 def _taken_by_generated_code() -> set[str]:
     """The names the readable code binds for itself or calls: a Value labelled so gets another."""
-    return {operation.call_name for operation in OPERATIONS.values()} | READABLE_CODE_NAMES
+    return (
+        {operation.call_name for operation in OPERATIONS.values()}
+        | READABLE_CODE_NAMES
+        | {"GuardError"}
+    )
 
 
 class Namer:
