@@ -49,6 +49,9 @@ def _propagate(nodes: list[Value], grads: dict[Value, Any], create_graph: bool) 
     """Pass each node's gradient in `grads` on to its operands, users before what they use: the
     walk of `reverse_edges`, with each operation's partials from the registry."""
     get = grads.get
+    # The partials by name, read from the records once per pass: a dict lookup per node then
+    # costs what it did before there were records, and a replaced record is still what is used.
+    partials = {name: operation.partials for name, operation in OPERATIONS.items()}
     for node in nodes:
         # Any: the checks below are by class, which is faster than isinstance in this loop.
         a: Any = node._a
@@ -63,12 +66,12 @@ def _propagate(nodes: list[Value], grads: dict[Value, Any], create_graph: bool) 
         out = node if create_graph else node.data
         try:
             if b is None:
-                (da,) = OPERATIONS[node._op].partials
+                (da,) = partials[node._op]
                 contribution = da(g, out, a if create_graph else a.data)
                 earlier = get(a)
                 grads[a] = contribution if earlier is None else earlier + contribution
                 continue
-            da, db = OPERATIONS[node._op].partials
+            da, db = partials[node._op]
             if create_graph:
                 x, y = a, b
             else:
