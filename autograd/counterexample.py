@@ -99,7 +99,7 @@ def _search(
     except ImportError:
         raise ImportError(
             "check_manual searches inputs with Hypothesis, which is not installed: "
-            "python -m pip install hypothesis"
+            'python -m pip install "backproplab[check]" (or hypothesis)'
         ) from None
 
     def fails(point: Point) -> bool:
