@@ -153,12 +153,21 @@ def writable_folder(path: Path) -> Path:
     return path
 
 
+def refuse_irregular(path: Path) -> None:
+    """`fail` if `path` is there but no regular file (a FIFO, a device): a demo writes its files
+    by renaming a new file over the old one, which would replace it, as Module.save refuses to."""
+    if path.exists() and not path.is_file():  # both follow a symlink to what it names
+        fail(f"{str(path)!r} is not a regular file; a demo writes regular files only", WRITE_ERROR)
+
+
 def write_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Make the file `path` with ``write(file)``, whole or not at all, or `fail` with the reason.
 
     The bytes go to a temporary file in the same folder, renamed to `path` once complete: a full
-    disk or a Ctrl-C leaves any earlier `path` as it was, and no half-written file behind.
+    disk or a Ctrl-C leaves any earlier `path` as it was, and no half-written file behind. A FIFO
+    or a device at `path` is refused (`refuse_irregular`).
     """
+    refuse_irregular(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:

@@ -20,7 +20,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograd import RenderError, Value, grad
-from demos._cli import WRITE_ERROR, aligned, fail, heading, make_parser, parse, run, write_text
+from demos._cli import (
+    aligned,
+    heading,
+    make_parser,
+    parse,
+    refuse_irregular,
+    run,
+    write_text,
+)
 from demos._svg_plot import loss_curve_svg
 from nn import (
     EMILY,
@@ -184,17 +192,6 @@ def explorable(out: Path) -> None:
 
 def page_path(out: Path) -> Path:
     return out / "backprop.html"
-
-
-def refuse_irregular(path: Path) -> None:
-    """Stop before anything runs if `path` is there but no regular file (a FIFO, a device): the
-    page is written by renaming a new file over it, which would replace it, as Module.save
-    refuses to."""
-    if path.exists() and not path.is_file():  # both follow a symlink to what it names
-        fail(
-            f"{str(path)!r} is not a regular file; the page is written to a regular file only",
-            WRITE_ERROR,
-        )
 
 
 def worked_example_model() -> MLP:

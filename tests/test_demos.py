@@ -300,11 +300,24 @@ def test_the_article_refuses_to_replace_a_fifo_with_its_page(tmp_path):
     os.mkfifo(fifo)
     done = run_command("-m", "demos.article", "--html", "--out", str(fifo.parent), cwd=tmp_path)
     assert done.returncode == 1
-    message = f"{str(fifo)!r} is not a regular file; the page is written to a regular file only"
+    message = f"{str(fifo)!r} is not a regular file; a demo writes regular files only"
     assert done.stderr == f"error: {message}\n"
     assert done.stdout == ""  # refused before it does anything
     assert fifo.is_fifo()
     assert os.listdir(fifo.parent) == ["backprop.html"]
+
+
+def test_a_fifo_where_a_demo_writes_a_picture_is_refused_and_kept(tmp_path):
+    fifo = tmp_path / "out" / "loss.svg"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    done = run_command(
+        "-m", "demos.article", "--epochs", "2", "--out", str(fifo.parent), cwd=tmp_path
+    )
+    assert done.returncode == 1
+    message = f"{str(fifo)!r} is not a regular file; a demo writes regular files only"
+    assert done.stderr.endswith(f"error: {message}\n")
+    assert fifo.is_fifo()
 
 
 # ---------------------------------------------------------------------- pins and hardening
