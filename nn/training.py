@@ -302,9 +302,17 @@ class _Data:
             value, outputs = _prepared_loss(model, loss, self.xs, self.ts)
         else:
             value, outputs, _ = self.compiled.run(self.rows)
-        labels = predicted_labels(outputs, self.targets)
-        accuracy = None if labels is None else float(np.mean(labels == self.targets))
+        targets = self.targets
+        if targets.ndim == 2 and targets.shape[1] > 1 and _one_hot(targets):
+            targets = targets.argmax(axis=1).astype(float)  # the class ids the rows stand for
+        labels = predicted_labels(outputs, targets)
+        accuracy = None if labels is None else float(np.mean(labels == targets))
         return value, accuracy
+
+
+def _one_hot(targets: np.ndarray) -> bool:
+    """True for rows of zeros with a single one each: class ids written as rows."""
+    return bool(np.isin(targets, (0.0, 1.0)).all() and (targets.sum(axis=1) == 1.0).all())
 
 
 def _check_optimizer(optimizer: object, model: Module) -> None:

@@ -115,10 +115,17 @@ def test_one_hot_targets_train_as_the_class_ids_they_stand_for(compile):
         model = MLP(2, [6, 3], "tanh", "linear", seed=0)
         history = fit(model, X, targets, loss=cross_entropy, epochs=3, batch_size=4,
                       validation=(X[:9], targets[:9]), compile=compile)  # fmt: skip
-        runs.append((history.loss, history.val_loss, model.state_dict()))
-    (ids_loss, ids_val, ids_state), (hot_loss, hot_val, hot_state) = runs
+        runs.append(
+            (history.loss, history.val_loss, model.state_dict(), history.accuracy,
+             history.val_accuracy)
+        )  # fmt: skip
+    (ids_loss, ids_val, ids_state, ids_acc, ids_val_acc), hot = runs
+    hot_loss, hot_val, hot_state, hot_acc, hot_val_acc = hot
     assert hot_loss == pytest.approx(ids_loss, rel=1e-12)
     assert hot_val == pytest.approx(ids_val, rel=1e-12)
+    # Accuracy too: the rows stand for the class ids (it was None for one-hot rows).
+    assert None not in hot_acc and hot_acc == ids_acc
+    assert None not in hot_val_acc and hot_val_acc == ids_val_acc
     assert list(hot_state.values()) == pytest.approx(list(ids_state.values()), rel=1e-12)
 
 
