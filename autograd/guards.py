@@ -160,6 +160,6 @@ class GuardError(ValueError):
         if self.sample is not None:
             message += (
                 ". Nothing is returned for the batch: run those rows apart, or compile the "
-                "function with autograd.compile, which traces each branch"
+                "function with autograd.compile_function, which traces each branch"
             )
         return message

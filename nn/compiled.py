@@ -23,7 +23,7 @@ from typing import cast
 
 import numpy as np
 
-from autograd import CompiledGraph, Value, compile_graph
+from autograd import CompiledGraph, Value, compile_graph, record_guards
 from nn.checks import Row
 from nn.losses import Loss, loss_on_stand_ins, takes_rows
 from nn.module import Module
@@ -46,26 +46,31 @@ class CompiledLoss:
         self.model = model
         self.parameters = model.parameters()
         features = [Value(x, label=f"x{i}") for i, x in enumerate(_row(xs[0]))]
-        output = model(features)
-        self.outputs = [output] if isinstance(output, Value) else list(output)
-        # One target number beside several outputs is a class id: a one-hot row of inputs.
-        self.classes = len(self.outputs) if _is_number(ts[0]) and len(self.outputs) > 1 else None
-        _check_loss(loss, len(self.outputs), ts)
-        if self.classes is not None:
-            names = [f"y_true{j}" for j in range(self.classes)]
-        elif _is_number(ts[0]):
-            names = ["y_true"]
-        else:
-            names = [f"y_true{j}" for j in range(len(_row(ts[0])))]
-        targets = [Value(0.0, label=name) for name in names]
-        if self.classes is None and not takes_rows(loss):
-            value = loss(targets, self.outputs)
-        else:  # the sample's row of class probabilities beside its row of logits
-            value = loss([targets], [self.outputs])
+        # A model of yours may branch on a comparison (a hand-written relu): each is kept as a
+        # guard, and a sample on another branch raises GuardError instead of getting these numbers.
+        with record_guards() as guards:
+            output = model(features)
+            self.outputs = [output] if isinstance(output, Value) else list(output)
+            # One target number beside several outputs is a class id: a one-hot row of inputs.
+            self.classes = (
+                len(self.outputs) if _is_number(ts[0]) and len(self.outputs) > 1 else None
+            )
+            _check_loss(loss, len(self.outputs), ts)
+            if self.classes is not None:
+                names = [f"y_true{j}" for j in range(self.classes)]
+            elif _is_number(ts[0]):
+                names = ["y_true"]
+            else:
+                names = [f"y_true{j}" for j in range(len(_row(ts[0])))]
+            targets = [Value(0.0, label=name) for name in names]
+            if self.classes is None and not takes_rows(loss):
+                value = loss(targets, self.outputs)
+            else:  # the sample's row of class probabilities beside its row of logits
+                value = loss([targets], [self.outputs])
         if not isinstance(value, Value):
             raise TypeError(f"the loss must return a Value, not {type(value).__name__}")
         self.graph = compile_graph(
-            value, [*features, *targets], self.parameters, outputs=self.outputs
+            value, [*features, *targets], self.parameters, outputs=self.outputs, guards=guards
         )
 
     def rows(self, xs: Sequence[Row], ts: Sequence[Row]) -> np.ndarray:
@@ -117,12 +122,13 @@ def compiled_outputs(model: Module, rows: np.ndarray) -> np.ndarray:
     graph = _OUTPUT_GRAPHS.get(model)
     if graph is None:
         features = [Value(0.0, label=f"x{i}") for i in range(rows.shape[1])]
-        output = model(features)
+        with record_guards() as guards:  # as in CompiledLoss
+            output = model(features)
         outputs = [output] if isinstance(output, Value) else list(output)
         total = outputs[0]
         for value in outputs[1:]:  # a root to compile from; its gradients are not used
             total = total + value
-        graph = compile_graph(total, features, model.parameters(), outputs=outputs)
+        graph = compile_graph(total, features, model.parameters(), outputs=outputs, guards=guards)
         _OUTPUT_GRAPHS[model] = graph
     if len(rows) == 1:
         (_, *values), _ = graph(rows[0].tolist())

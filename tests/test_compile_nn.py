@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import nn
 import nn.checks
 import nn.compiled
 import nn.losses
 import nn.training
+from autograd import GuardError
 from nn import (
     MLP,
     SGD,
@@ -20,6 +22,7 @@ from nn import (
     make_moons,
     mse_loss,
     people,
+    predict,
 )
 
 
@@ -171,3 +174,30 @@ def test_bce_of_saturated_predictions_is_the_same_compiled(X, batch_size):
 def test_training_and_compiling_share_one_definition_of_their_type_aliases():
     assert nn.training.Loss is nn.compiled.Loss is nn.losses.Loss
     assert nn.training.Row is nn.compiled.Row is nn.checks.Row
+
+
+class HandWrittenLeaky(nn.Module):
+    """A model of a user's own that branches on a comparison: a leaky relu written with `if`."""
+
+    def __init__(self) -> None:
+        self.nin = 1
+        self.inner = Neuron(1, weights=[1.0], bias=0.0, activation="linear")
+
+    def named_parameters(self):
+        return self.inner.named_parameters()
+
+    def __call__(self, x):
+        h = self.inner(x)
+        return h if h > 0 else 0.01 * h
+
+
+def test_a_model_that_branches_is_never_silently_wrong_compiled():
+    model = HandWrittenLeaky()
+    X = np.array([[1.0], [2.0], [-3.0]])  # traced on the first sample, h > 0; the last has h < 0
+    y = np.zeros(3)
+    with pytest.raises(GuardError, match="takes another branch than the trace"):
+        fit(model, X, y, epochs=1, batch_size=3, compile=True)
+    with pytest.raises(GuardError):
+        predict(model, X, compile=True)
+    # Uncompiled, each sample takes its own branch.
+    assert fit(model, X, y, epochs=1, batch_size=3, progress=False)
