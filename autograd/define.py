@@ -145,10 +145,10 @@ def _check_callable(name: str, what: str, function: object, arity: int) -> None:
         signature = inspect.signature(function)
     except (TypeError, ValueError):  # some built-in functions do not say; they are tried later
         return
-    operands = ", ".join(("a", "b")[:arity])
-    called_as = f"({operands})" if what == "forward" else f"(g, out, {operands})"
+    arguments = [*(() if what == "forward" else ("g", "out")), *("a", "b")[:arity]]
+    called_as = f"({', '.join(arguments)})"
     try:
-        signature.bind(*called_as.strip("()").split(", "))
+        signature.bind(*arguments)
     except TypeError:
         raise TypeError(
             f"define_op: {name!r}: {what} takes {signature}, but with {arity} partial "
