@@ -22,12 +22,12 @@ from autograd.numbers import is_real_number
 from autograd.operations import OPERATIONS, Operation, Partial, register
 
 READABLE_CODE_NAMES = frozenset(
-    {"forward_backward", "batch_forward_backward", "values", "grads", "inf", "nan"}
+    {"forward_backward", "batch_forward_backward", "values", "grads", "inf", "nan", "GuardError"}
 )
 """Names the readable code binds beside the names of Values: a Value labelled so gets another."""
 
 GENERATED_CODE_NAMES = READABLE_CODE_NAMES | frozenset(
-    {"coefficients", "coefficient_grads", "np", "a", "b", "g", "out", "g_total", "L"}
+    {"coefficients", "coefficient_grads", "np", "a", "b", "g", "out", "g_total", "L", "kept"}
 )
 """Names that generated code (`autograd.compile`) binds for itself, and that an operation, which
 generated code calls by its name, therefore cannot have."""

@@ -327,7 +327,7 @@ def test_the_readme_example_gives_what_its_comments_say():
     "name",
     [
         *["power", "add", "multiply", "exp", "np", "values", "t1", "g", "L", "inf", "a", "out"],
-        *["coefficients", "x0", "p3", "w2", "rows4", "d_L_d_w"],
+        *["coefficients", "x0", "p3", "w2", "rows4", "d_L_d_w", "kept", "GuardError"],
     ],
 )
 def test_a_name_the_registry_or_generated_code_uses_is_refused(name):

@@ -188,11 +188,7 @@ def identifier(label: str, taken: set[str]) -> str:
 
 def _taken_by_generated_code() -> set[str]:
     """The names the readable code binds for itself or calls: a Value labelled so gets another."""
-    return (
-        {operation.call_name for operation in OPERATIONS.values()}
-        | READABLE_CODE_NAMES
-        | {"GuardError"}
-    )
+    return {operation.call_name for operation in OPERATIONS.values()} | READABLE_CODE_NAMES
 
 
 class Namer:
